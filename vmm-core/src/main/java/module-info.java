@@ -2,9 +2,9 @@
  * jvmm's core: guest memory, the I/O bus and interrupt lines, which every device and loader uses, and
  * the KVM binding, which only the machine assembly may use.
  *
- * <p>The boundary is enforced here: {@code io.jvmm.core.kvm} and {@code io.jvmm.core.vm} are exported
- * only to the CLI (the assembly), and {@code io.jvmm.core.sys}, the one gate to native code, is not
- * exported at all. Devices and the boot loader cannot see KVM.
+ * <p>The boundary is enforced here: {@code io.jvmm.core.kvm}, {@code io.jvmm.core.vm} and
+ * {@code io.jvmm.core.sys} (the one gate to native code) are exported only to the CLI, which assembles
+ * machines. Devices and the boot loader cannot see KVM or native code.
  */
 module io.jvmm.core {
     requires org.slf4j;
@@ -12,6 +12,7 @@ module io.jvmm.core {
     exports io.jvmm.core.memory;
     exports io.jvmm.core.bus;
     exports io.jvmm.core.irq;
-    // exports io.jvmm.core.kvm to io.jvmm.cli;  (enabled once the binding lands)
-    // exports io.jvmm.core.vm to io.jvmm.cli;
+    exports io.jvmm.core.kvm to io.jvmm.cli;
+    exports io.jvmm.core.sys to io.jvmm.cli;
+    exports io.jvmm.core.vm to io.jvmm.cli;
 }

@@ -1,0 +1,127 @@
+package io.jvmm.core.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The downcall handles into glibc: the only place in jvmm that links native code.
+ *
+ * <p>Calls that can fail are linked with {@code captureCallState("errno")}: the JDK copies errno into a
+ * segment we pass right after the call, before anything else can overwrite it. The segment is
+ * per thread (vCPU threads call ioctl concurrently), never shared.
+ *
+ * <p>Return conventions follow libc: -1 (or MAP_FAILED) and errno. The wrappers in this package turn
+ * them into {@link SysCallException}; nothing here throws.
+ */
+@SuppressWarnings("restricted")
+final class LibC {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    /** One errno capture area per thread; lives as long as the thread (auto arena, freed by GC). */
+    private static final ThreadLocal<MemorySegment> CAPTURE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    // int open(const char *path, int flags, ...)
+    static final MethodHandle OPEN = errnoHandle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // int ioctl(int fd, unsigned long request, ...): the third argument is a pointer or an integer.
+    static final MethodHandle IOCTL_PTR = errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    static final MethodHandle IOCTL_LONG = errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+    static final MethodHandle MMAP = errnoHandle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    static final MethodHandle MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    static final MethodHandle MADVISE = errnoHandle("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final MethodHandle EVENTFD = errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    static final MethodHandle READ = errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    static final MethodHandle WRITE = errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+    static final MethodHandle POLL = errnoHandle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    // Threads and signals, for kicking a vCPU out of KVM_RUN (see VcpuKick).
+    static final MethodHandle PTHREAD_SELF = handle("pthread_self", FunctionDescriptor.of(JAVA_LONG));
+    // int pthread_kill(pthread_t, int): returns the error number instead of setting errno.
+    static final MethodHandle PTHREAD_KILL = handle("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    // int pthread_sigmask(int how, const sigset_t *set, sigset_t *old): returns the error number.
+    static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    // int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+    static final MethodHandle SIGTIMEDWAIT = errnoHandle("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle SIGRTMIN = handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
+    static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(JAVA_INT));
+    // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
+    private static final MethodHandle STRERRORNAME = handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle STRERRORDESC = handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private LibC() {
+    }
+
+    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static MethodHandle errnoHandle(String name, FunctionDescriptor fd, Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = ERRNO;
+        System.arraycopy(options, 0, all, 1, options.length);
+        return handle(name, fd, all);
+    }
+
+    /** This thread's errno capture segment; pass it as the first argument of an errno handle. */
+    static MemorySegment capture() {
+        return CAPTURE.get();
+    }
+
+    /** errno as captured by the last errno handle called on this thread. */
+    static int errno() {
+        return (int) ERRNO_HANDLE.get(CAPTURE.get(), 0L);
+    }
+
+    static String strerrorname(int errno) {
+        return cString(STRERRORNAME, errno);
+    }
+
+    static String strerrordesc(int errno) {
+        return cString(STRERRORDESC, errno);
+    }
+
+    private static String cString(MethodHandle h, int errno) {
+        try {
+            MemorySegment p = (MemorySegment) h.invokeExact(errno);
+            // Safe: glibc returns NULL or a pointer to a static NUL-terminated string; 256 bytes bounds the read.
+            return p.equals(MemorySegment.NULL) ? null : p.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** A segment over {@code size} bytes at native address {@code address} (for mmap results). */
+    static MemorySegment at(long address, long size) {
+        // Safe only for addresses the kernel just handed us (mmap) with the size we asked for.
+        return MemorySegment.ofAddress(address).reinterpret(size);
+    }
+
+    static final ValueLayout.OfLong SIZE_T = JAVA_LONG;
+}

@@ -1,0 +1,225 @@
+package io.jvmm.core.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * System calls used by jvmm, one method each, errno turned into {@link SysCallException}. Every native
+ * call of jvmm goes through this package.
+ */
+public final class Sys {
+    public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int O_NONBLOCK = 0x800;
+
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MADV_DONTDUMP = 16;
+
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+
+    private static final long MAP_FAILED = -1L;
+
+    private Sys() {
+    }
+
+    /** open(2); {@code what} names the file in errors. */
+    public static OwnedFd open(String path, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = (int) LibC.OPEN.invokeExact(LibC.capture(), a.allocateFrom(path), flags, 0);
+            if (fd < 0) {
+                throw new SysCallException("open(" + path + ")", LibC.errno());
+            }
+            return new OwnedFd(fd, path);
+        } catch (SysCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Takes ownership of a descriptor a call handed back (KVM_CREATE_VM, KVM_CREATE_VCPU, ...). */
+    public static OwnedFd adopt(int fd, String what) {
+        return new OwnedFd(fd, what);
+    }
+
+    static void close(int fd, String what) {
+        int rc;
+        try {
+            rc = (int) LibC.CLOSE.invokeExact(LibC.capture(), fd);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        // close(2): the fd is released even when close reports EINTR/EIO; never retry.
+        if (rc < 0) {
+            throw new SysCallException("close(" + what + ")", LibC.errno());
+        }
+    }
+
+    /** ioctl(2) with a pointer argument; returns the (non-negative) result. */
+    public static int ioctl(int fd, long request, String name, MemorySegment arg) {
+        int rc;
+        try {
+            rc = (int) LibC.IOCTL_PTR.invokeExact(LibC.capture(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            throw new SysCallException("ioctl(" + name + ")", LibC.errno());
+        }
+        return rc;
+    }
+
+    /** ioctl(2) with an integer argument; returns the (non-negative) result. */
+    public static int ioctl(int fd, long request, String name, long arg) {
+        int rc;
+        try {
+            rc = (int) LibC.IOCTL_LONG.invokeExact(LibC.capture(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            throw new SysCallException("ioctl(" + name + ")", LibC.errno());
+        }
+        return rc;
+    }
+
+    /**
+     * ioctl(2) that reports failure as {@code -errno} instead of throwing: for KVM_RUN, whose EINTR and
+     * EAGAIN are part of normal operation and must not cost an exception on the hot path.
+     */
+    public static int ioctlOrErrno(int fd, long request, long arg) {
+        int rc;
+        try {
+            rc = (int) LibC.IOCTL_LONG.invokeExact(LibC.capture(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        return rc < 0 ? -LibC.errno() : rc;
+    }
+
+    /** mmap(2) of {@code length} bytes; {@code fd} -1 for anonymous memory. */
+    public static Mapping mmap(long length, int prot, int flags, int fd, long offset, String what) {
+        MemorySegment p;
+        try {
+            p = (MemorySegment) LibC.MMAP.invokeExact(LibC.capture(), MemorySegment.NULL, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (p.address() == MAP_FAILED) {
+            throw new SysCallException("mmap(" + what + ", " + length + " bytes)", LibC.errno());
+        }
+        // Safe: the kernel just mapped exactly `length` bytes at this address for us; Mapping unmaps it once.
+        return new Mapping(LibC.at(p.address(), length), what);
+    }
+
+    static void munmap(MemorySegment segment, String what) {
+        int rc;
+        try {
+            rc = (int) LibC.MUNMAP.invokeExact(LibC.capture(), segment, segment.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            throw new SysCallException("munmap(" + what + ")", LibC.errno());
+        }
+    }
+
+    /** madvise(2); advice failures are reported, callers may ignore them. */
+    public static void madvise(MemorySegment segment, int advice) {
+        int rc;
+        try {
+            rc = (int) LibC.MADVISE.invokeExact(LibC.capture(), segment, segment.byteSize(), advice);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            throw new SysCallException("madvise(" + advice + ")", LibC.errno());
+        }
+    }
+
+    /** eventfd(2), close-on-exec. */
+    public static OwnedFd eventfd(int flags) {
+        int fd;
+        try {
+            fd = (int) LibC.EVENTFD.invokeExact(LibC.capture(), 0, flags | EFD_CLOEXEC);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (fd < 0) {
+            throw new SysCallException("eventfd", LibC.errno());
+        }
+        return new OwnedFd(fd, "eventfd");
+    }
+
+    /** read(2) into {@code buf}; returns bytes read, or -errno for EAGAIN/EINTR (callers retry or wait). */
+    public static long read(int fd, MemorySegment buf, String what) {
+        long n;
+        try {
+            n = (long) LibC.READ.invokeExact(LibC.capture(), fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (n < 0) {
+            int e = LibC.errno();
+            if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                return -e;
+            }
+            throw new SysCallException("read(" + what + ")", e);
+        }
+        return n;
+    }
+
+    /** write(2) from {@code buf}; returns bytes written, or -errno for EAGAIN/EINTR. */
+    public static long write(int fd, MemorySegment buf, String what) {
+        long n;
+        try {
+            n = (long) LibC.WRITE.invokeExact(LibC.capture(), fd, buf, buf.byteSize());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (n < 0) {
+            int e = LibC.errno();
+            if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                return -e;
+            }
+            throw new SysCallException("write(" + what + ")", e);
+        }
+        return n;
+    }
+
+    /**
+     * poll(2) over {@code pollfds} ({@code struct pollfd[n]}: int fd, short events, short revents);
+     * returns the number ready, 0 on timeout, -EINTR when interrupted.
+     */
+    public static int poll(MemorySegment pollfds, int n, int timeoutMillis) {
+        int rc;
+        try {
+            rc = (int) LibC.POLL.invokeExact(LibC.capture(), pollfds, (long) n, timeoutMillis);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            int e = LibC.errno();
+            if (e == Errno.EINTR) {
+                return -e;
+            }
+            throw new SysCallException("poll", e);
+        }
+        return rc;
+    }
+
+    public static int getpid() {
+        try {
+            return (int) LibC.GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}
