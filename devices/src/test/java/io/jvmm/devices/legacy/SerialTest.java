@@ -282,9 +282,11 @@ class SerialTest {
             }
         });
         // The FIFO fills, then the reader waits for the guest.
-        while (rxLevel() < FIFO_SIZE) {
+        long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (rxLevel() < FIFO_SIZE && System.nanoTime() < fillDeadline) {
             Thread.onSpinWait();
         }
+        assertEquals(FIFO_SIZE, rxLevel(), "the reader fills the FIFO");
         reader.join(200);
         assertTrue(reader.isAlive(), "enqueueInput must block while the FIFO is full");
         assertEquals(0, done.get());
@@ -301,6 +303,61 @@ class SerialTest {
         reader.join(5000);
         assertFalse(reader.isAlive());
         assertEquals(1, done.get());
+    }
+
+    /**
+     * A reader thread pushes a long stream in random chunks while a "vCPU" runs the 8250 interrupt handler
+     * only when the edge-triggered line fires (serial8250_interrupt() loops until IIR says NO_INT). If an
+     * edge were ever lost with data pending, the handler would never run again and the test would time out.
+     */
+    @Test
+    @Timeout(30)
+    void interruptDrivenReceiveLosesNeitherBytesNorEdges() throws Exception {
+        java.util.concurrent.Semaphore edges = new java.util.concurrent.Semaphore(0);
+        Serial device = new Serial(edges::release, sink);
+        byte[] one = new byte[1];
+        java.util.function.IntUnaryOperator inb = reg -> {
+            device.read(reg, one);
+            return one[0] & 0xff;
+        };
+        java.util.function.BiConsumer<Integer, Integer> outb = (reg, v) -> device.write(reg, new byte[] {(byte) (int) v});
+        outb.accept(UART_FCR, UART_FCR_ENABLE_FIFO | 0xc0);
+        outb.accept(UART_MCR, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+        outb.accept(UART_IER, UART_IER_RLSI | UART_IER_RDI);
+
+        int total = 20_000;
+        Thread reader = Thread.ofPlatform().name("test-console-reader").start(() -> {
+            java.util.Random random = new java.util.Random(1);
+            int sent = 0;
+            try {
+                while (sent < total) {
+                    int n = Math.min(total - sent, 1 + random.nextInt(40));
+                    byte[] chunk = new byte[n];
+                    for (int i = 0; i < n; i++) {
+                        chunk[i] = (byte) (sent + i);
+                    }
+                    device.enqueueInput(chunk, 0, n);
+                    sent += n;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int received = 0;
+        while (received < total) {
+            assertTrue(edges.tryAcquire(10, TimeUnit.SECONDS), "interrupt lost after " + received + " bytes");
+            int iir;
+            while (((iir = inb.applyAsInt(UART_IIR)) & UART_IIR_NO_INT) == 0) {
+                assertEquals(UART_IIR_RDI, iir & UART_IIR_ID);
+                while ((inb.applyAsInt(UART_LSR) & UART_LSR_DR) != 0) {
+                    assertEquals((byte) received, (byte) inb.applyAsInt(UART_RX));
+                    received++;
+                }
+            }
+        }
+        reader.join(5000);
+        assertFalse(reader.isAlive());
+        assertEquals(total, received);
     }
 
     private int rxLevel() {
