@@ -14,9 +14,12 @@ import java.util.Objects;
  * <pre>
  * offset  port  read               write
  *   0     0x60  I8042_DATA_REG     I8042_DATA_REG (parameter of the pending command)
- *   1-3   0x61+ not decoded (0xff) ignored — 0x61 is port B, served by KVM's in-kernel PIT speaker port
+ *   1-3   0x61+ not decoded (0xff) ignored
  *   4     0x64  I8042_STATUS_REG   I8042_COMMAND_REG
  * </pre>
+ * Port 0x61 (port B: PIT channel 2 gate and output, used by Linux's TSC calibration) belongs to the PIT:
+ * KVM serves 0x61-0x64 in the kernel when KVM_CREATE_PIT2 gets the KVM_PIT_SPEAKER_DUMMY flag
+ * (arch/x86/kvm/i8254.c), so those accesses never reach this device; without that flag they read 0xff.
  *
  * <p>Reset: arch/x86/kernel/reboot.c (BOOT_KBD) waits for I8042_STR_IBF to clear ({@code kb_wait()}) and
  * writes 0xfe to port 0x64 — "pulse output line 0", which is wired to the CPU's reset. Every command
