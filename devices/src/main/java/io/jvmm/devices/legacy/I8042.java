@@ -18,7 +18,7 @@ import java.util.Objects;
  *   4     0x64  I8042_STATUS_REG   I8042_COMMAND_REG
  * </pre>
  * Port 0x61 (port B: PIT channel 2 gate and output, used by Linux's TSC calibration) belongs to the PIT:
- * KVM serves 0x61-0x64 in the kernel when KVM_CREATE_PIT2 gets the KVM_PIT_SPEAKER_DUMMY flag
+ * KVM serves port 0x61 in the kernel when KVM_CREATE_PIT2 gets the KVM_PIT_SPEAKER_DUMMY flag
  * (arch/x86/kvm/i8254.c), so those accesses never reach this device; without that flag they read 0xff.
  *
  * <p>Reset: arch/x86/kernel/reboot.c (BOOT_KBD) waits for I8042_STR_IBF to clear ({@code kb_wait()}) and
