@@ -2,4 +2,6 @@
 module io.jvmm.devices {
     requires io.jvmm.core;
     requires org.slf4j;
+
+    exports io.jvmm.devices.legacy;
 }

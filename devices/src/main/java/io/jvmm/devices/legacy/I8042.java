@@ -1,0 +1,223 @@
+package io.jvmm.devices.legacy;
+
+import io.jvmm.core.bus.BusDevice;
+import java.util.ArrayDeque;
+import java.util.Objects;
+
+/**
+ * The i8042 keyboard controller, enough for Linux's {@code reboot=k} and for its i8042 driver's probe not
+ * to hang. No keyboard or mouse is attached and no interrupt is raised.
+ *
+ * <p>Ports, as in drivers/input/serio/i8042-io.h (I8042_DATA_REG = base, I8042_STATUS_REG =
+ * I8042_COMMAND_REG = base + 4). The assembly inserts this device once, at 0x60 with length
+ * {@link #PORT_COUNT} (as Firecracker does):
+ * <pre>
+ * offset  port  read               write
+ *   0     0x60  I8042_DATA_REG     I8042_DATA_REG (parameter of the pending command)
+ *   1-3   0x61+ not decoded (0xff) ignored
+ *   4     0x64  I8042_STATUS_REG   I8042_COMMAND_REG
+ * </pre>
+ * Port 0x61 (port B: PIT channel 2 gate and output, used by Linux's TSC calibration) belongs to the PIT:
+ * KVM serves port 0x61 in the kernel when KVM_CREATE_PIT2 gets the KVM_PIT_SPEAKER_DUMMY flag
+ * (arch/x86/kvm/i8254.c), so those accesses never reach this device; without that flag they read 0xff.
+ *
+ * <p>Reset: arch/x86/kernel/reboot.c (BOOT_KBD) waits for I8042_STR_IBF to clear ({@code kb_wait()}) and
+ * writes 0xfe to port 0x64 — "pulse output line 0", which is wired to the CPU's reset. Every command
+ * 0xf0-0xff with bit 0 clear pulses that line, and writing the output port (0xd1) with bit 0 clear holds
+ * it; each calls the reset callback. Linux repeats the command up to ten times, so the callback may run
+ * more than once and must be idempotent.
+ *
+ * <p>Status: commands complete at once, so I8042_STR_IBF is never set and {@code kb_wait()} returns on its
+ * first read. I8042_STR_OBF is set while a reply waits in the output buffer (I8042_STR_AUXDATA when it
+ * came from the aux side), I8042_STR_CMDDAT says whether the last write went to 0x64, I8042_STR_KEYLOCK
+ * says "not inhibited", and bit 2 is the system flag (named I8042_STR_MUXERR by Linux, which only reads
+ * it in active-multiplexing mode) copied from the command byte.
+ *
+ * <p>Controller commands answered (names from include/linux/i8042.h): I8042_CMD_CTL_RCTR/WCTR,
+ * I8042_CMD_CTL_TEST (I8042_RET_CTL_TEST), I8042_CMD_KBD_TEST/AUX_TEST (0x00: no error), KBD/AUX
+ * DISABLE/ENABLE (the CTR bits follow, which i8042_toggle_aux() checks), KBD/AUX_LOOP (the byte comes
+ * back), read/write output port. Bytes written to the keyboard or mouse (data port with no command
+ * pending, or I8042_CMD_AUX_SEND) go nowhere: there is no device to answer. A guest kernel built with the
+ * i8042 driver should be booted with {@code i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd}, as
+ * Firecracker does, to skip probes that would wait for an interrupt that never comes.
+ */
+public final class I8042 implements BusDevice {
+    /** Ports decoded from the base (0x60..0x64). */
+    public static final int PORT_COUNT = 5;
+
+    static final int I8042_DATA_REG = 0;
+    static final int I8042_STATUS_REG = 4;
+    static final int I8042_COMMAND_REG = 4;
+
+    static final int I8042_STR_TIMEOUT = 0x40;
+    static final int I8042_STR_AUXDATA = 0x20;
+    static final int I8042_STR_KEYLOCK = 0x10;
+    static final int I8042_STR_CMDDAT = 0x08;
+    static final int I8042_STR_MUXERR = 0x04;
+    static final int I8042_STR_IBF = 0x02;
+    static final int I8042_STR_OBF = 0x01;
+
+    static final int I8042_CTR_KBDINT = 0x01;
+    static final int I8042_CTR_AUXINT = 0x02;
+    /** Command-byte bit 2, the system flag ("POST passed"); Linux has no name for it. */
+    static final int I8042_CTR_SYSFLAG = 0x04;
+    static final int I8042_CTR_KBDDIS = 0x10;
+    static final int I8042_CTR_AUXDIS = 0x20;
+    static final int I8042_CTR_XLATE = 0x40;
+
+    // Command opcodes: the low byte of Linux's I8042_CMD_* values (the upper bits count parameters).
+    static final int I8042_CMD_CTL_RCTR = 0x20;
+    static final int I8042_CMD_CTL_WCTR = 0x60;
+    static final int I8042_CMD_CTL_TEST = 0xaa;
+    static final int I8042_CMD_KBD_TEST = 0xab;
+    static final int I8042_CMD_KBD_DISABLE = 0xad;
+    static final int I8042_CMD_KBD_ENABLE = 0xae;
+    static final int I8042_CMD_AUX_DISABLE = 0xa7;
+    static final int I8042_CMD_AUX_ENABLE = 0xa8;
+    static final int I8042_CMD_AUX_TEST = 0xa9;
+    static final int I8042_CMD_READ_OUTPUT_PORT = 0xd0;
+    static final int I8042_CMD_WRITE_OUTPUT_PORT = 0xd1;
+    static final int I8042_CMD_KBD_LOOP = 0xd2;
+    static final int I8042_CMD_AUX_LOOP = 0xd3;
+    static final int I8042_CMD_AUX_SEND = 0xd4;
+    /** 0xf0-0xff: pulse the output lines whose bit is clear in the low nibble; 0xfe pulses reset only. */
+    static final int I8042_CMD_PULSE_OUTPUT = 0xf0;
+    static final int I8042_CMD_PULSE_RESET = 0xfe;
+
+    static final int I8042_RET_CTL_TEST = 0x55;
+    /** Output port bit 0: the CPU reset line, active low. Bit 1 is the A20 gate. */
+    static final int OUTPUT_PORT_RESET = 0x01;
+    static final int OUTPUT_PORT_A20 = 0x02;
+
+    /** Linux flushes at most I8042_BUFFER_SIZE (32) bytes; our replies never queue more than a few. */
+    private static final int OUTPUT_BUFFER_SIZE = 16;
+    private static final int FROM_AUX = 0x100;
+    private static final int NO_COMMAND = -1;
+
+    private final Runnable reset;
+
+    // Guarded by this.
+    private int ctr = I8042_CTR_KBDINT | I8042_CTR_SYSFLAG | I8042_CTR_XLATE;
+    private int outputPort = OUTPUT_PORT_RESET | OUTPUT_PORT_A20; // reset line high (inactive), A20 on
+    private int pendingCommand = NO_COMMAND;
+    private boolean lastWriteWasCommand;
+    private int lastData;
+    private final ArrayDeque<Integer> outputBuffer = new ArrayDeque<>();
+
+    /** @param reset called when the guest pulses the reset line; the assembly ends the VM (exit 0) */
+    public I8042(Runnable reset) {
+        this.reset = Objects.requireNonNull(reset, "reset");
+    }
+
+    @Override
+    public void read(long offset, byte[] data) {
+        synchronized (this) {
+            // Wider accesses are split into byte cycles at consecutive ports, as the ISA bus does.
+            for (int i = 0; i < data.length; i++) {
+                long port = offset + i;
+                if (port == I8042_DATA_REG) {
+                    data[i] = (byte) readData();
+                } else if (port == I8042_STATUS_REG) {
+                    data[i] = (byte) status();
+                } else {
+                    data[i] = (byte) 0xff;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void write(long offset, byte[] data) {
+        int resets = 0;
+        synchronized (this) {
+            for (int i = 0; i < data.length; i++) {
+                long port = offset + i;
+                int value = data[i] & 0xff;
+                if (port == I8042_DATA_REG) {
+                    resets += writeData(value) ? 1 : 0;
+                } else if (port == I8042_COMMAND_REG) {
+                    resets += writeCommand(value) ? 1 : 0;
+                }
+            }
+        }
+        // Outside the lock: the callback may stop vCPU threads that wait on this device.
+        for (int i = 0; i < resets; i++) {
+            reset.run();
+        }
+    }
+
+    private int status() {
+        int str = I8042_STR_KEYLOCK;
+        if ((ctr & I8042_CTR_SYSFLAG) != 0) {
+            str |= I8042_STR_MUXERR;
+        }
+        if (lastWriteWasCommand) {
+            str |= I8042_STR_CMDDAT;
+        }
+        Integer head = outputBuffer.peekFirst();
+        if (head != null) {
+            str |= I8042_STR_OBF;
+            if ((head & FROM_AUX) != 0) {
+                str |= I8042_STR_AUXDATA;
+            }
+        }
+        return str;
+    }
+
+    private int readData() {
+        Integer head = outputBuffer.pollFirst();
+        if (head != null) {
+            lastData = head & 0xff;
+        }
+        return lastData; // an empty buffer reads the last byte again, as the real latch does
+    }
+
+    private void reply(int value, boolean fromAux) {
+        if (outputBuffer.size() < OUTPUT_BUFFER_SIZE) {
+            outputBuffer.addLast((value & 0xff) | (fromAux ? FROM_AUX : 0));
+        }
+    }
+
+    /** Returns true when the command pulses the reset line. */
+    private boolean writeCommand(int cmd) {
+        lastWriteWasCommand = true;
+        pendingCommand = NO_COMMAND; // a new command aborts one still waiting for its parameter
+        switch (cmd) {
+            case I8042_CMD_CTL_RCTR -> reply(ctr, false);
+            case I8042_CMD_CTL_WCTR, I8042_CMD_WRITE_OUTPUT_PORT, I8042_CMD_KBD_LOOP, I8042_CMD_AUX_LOOP,
+                    I8042_CMD_AUX_SEND -> pendingCommand = cmd;
+            case I8042_CMD_CTL_TEST -> reply(I8042_RET_CTL_TEST, false);
+            case I8042_CMD_KBD_TEST, I8042_CMD_AUX_TEST -> reply(0x00, false);
+            case I8042_CMD_KBD_DISABLE -> ctr |= I8042_CTR_KBDDIS;
+            case I8042_CMD_KBD_ENABLE -> ctr &= ~I8042_CTR_KBDDIS;
+            case I8042_CMD_AUX_DISABLE -> ctr |= I8042_CTR_AUXDIS;
+            case I8042_CMD_AUX_ENABLE -> ctr &= ~I8042_CTR_AUXDIS;
+            case I8042_CMD_READ_OUTPUT_PORT -> reply(outputPort, false);
+            default -> {
+                if ((cmd & I8042_CMD_PULSE_OUTPUT) == I8042_CMD_PULSE_OUTPUT) {
+                    return (cmd & OUTPUT_PORT_RESET) == 0; // I8042_CMD_PULSE_RESET and friends
+                }
+                // Other commands (read RAM, MUX, password, ...) are not implemented: no reply.
+            }
+        }
+        return false;
+    }
+
+    /** Returns true when the write pulls the reset line low. */
+    private boolean writeData(int value) {
+        lastWriteWasCommand = false;
+        int cmd = pendingCommand;
+        pendingCommand = NO_COMMAND;
+        switch (cmd) {
+            case I8042_CMD_CTL_WCTR -> ctr = value;
+            case I8042_CMD_KBD_LOOP -> reply(value, false);
+            case I8042_CMD_AUX_LOOP -> reply(value, true);
+            case I8042_CMD_WRITE_OUTPUT_PORT -> {
+                outputPort = value | OUTPUT_PORT_RESET; // the reset line comes back up after the pulse
+                return (value & OUTPUT_PORT_RESET) == 0;
+            }
+            default -> { } // I8042_CMD_AUX_SEND or a byte for the keyboard: no device is attached
+        }
+        return false;
+    }
+}

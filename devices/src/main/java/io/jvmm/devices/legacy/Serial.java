@@ -1,0 +1,460 @@
+package io.jvmm.devices.legacy;
+
+import io.jvmm.core.bus.BusDevice;
+import io.jvmm.core.irq.InterruptLine;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A 16550A UART, as the Linux 8250 driver expects one at COM1 (port 0x3f8, IRQ 4; 8 ports).
+ *
+ * <p>Register offsets and bits are named as in include/uapi/linux/serial_reg.h:
+ * <pre>
+ * offset  read (DLAB=0)   write (DLAB=0)   DLAB=1 (LCR bit 7)
+ *   0     UART_RX         UART_TX          UART_DLL (divisor low)
+ *   1     UART_IER        UART_IER         UART_DLM (divisor high)
+ *   2     UART_IIR        UART_FCR         (unchanged: IIR / FCR)
+ *   3     UART_LCR        UART_LCR
+ *   4     UART_MCR        UART_MCR
+ *   5     UART_LSR        (read only)
+ *   6     UART_MSR        (read only)
+ *   7     UART_SCR        UART_SCR
+ * </pre>
+ *
+ * <p>What the driver's probe (autoconfig() in drivers/tty/serial/8250/8250_port.c) needs and gets: IER keeps
+ * only its low four bits (UART_IER_ALL_INTR), so the IER test and the Xscale UUE test see a plain UART;
+ * MCR loopback wires RTS/DTR/OUT1/OUT2 to CTS/DSR/RI/DCD (the "LOOP test"); IIR reports
+ * UART_IIR_FIFO_ENABLED_16550A while FCR enables the FIFO and never UART_IIR_64BYTE_FIFO, and there is no
+ * EFR (offset 2 is IIR/FCR whatever LCR says) — so the driver reports a 16550A. In loopback the RX FIFO
+ * holds 16 bytes and overruns past that (UART_LSR_OE), which is what size_fifo() counts.
+ *
+ * <p>Transmit is instantaneous: LSR always has UART_LSR_THRE | UART_LSR_TEMT, and every THR write makes the
+ * THR-empty interrupt pending again. As on a real 16550 (and in QEMU), enabling UART_IER_THRI while THR is
+ * empty makes it pending at once, and reading IIR while it is the reported source clears it — the driver's
+ * startup tests (UART_BUG_THRE, UART_BUG_TXEN in serial8250_do_startup()) then find a sane UART.
+ *
+ * <p>Receive: a 16-byte FIFO (1 byte with FCR's FIFO off). UART_IIR_RDI is pending whenever it holds data
+ * and UART_IER_RDI is set: the trigger level in FCR bits 6-7 is stored but acts as level 1 (no character
+ * timeout is needed then, and Linux handles RDI and CTI alike). Host input is accepted only while the guest
+ * asserts UART_MCR_RTS outside loopback — hardware flow control, as a modem honours RTS: Linux raises RTS
+ * once the tty is open and its FIFO configured (uart_port_startup()), so typed-ahead input is not thrown
+ * away by the driver's own FIFO clearing during startup.
+ *
+ * <p>Interrupts: the UART's IRQ output is a level (any enabled source pending); the line given here is an
+ * edge (irqfd into an edge-triggered ISA pin), so it is triggered on each rising edge of that level — which
+ * is exactly what an ISA PIC sees, and why the driver's handler loops until IIR says UART_IIR_NO_INT. MCR
+ * OUT2 does not gate the line (as in Firecracker/vm-superio and QEMU).
+ *
+ * <p>Thread safety: registers are guarded by one lock; vCPU threads call read/write, the console reader
+ * thread calls {@link #enqueueInput}. The interrupt line is triggered after the lock is released.
+ */
+public final class Serial implements BusDevice {
+    /** Number of I/O ports the UART decodes. */
+    public static final int PORT_COUNT = 8;
+
+    // Register offsets, include/uapi/linux/serial_reg.h.
+    static final int UART_RX = 0;
+    static final int UART_TX = 0;
+    static final int UART_DLL = 0;
+    static final int UART_DLM = 1;
+    static final int UART_IER = 1;
+    static final int UART_IIR = 2;
+    static final int UART_FCR = 2;
+    static final int UART_LCR = 3;
+    static final int UART_MCR = 4;
+    static final int UART_LSR = 5;
+    static final int UART_MSR = 6;
+    static final int UART_SCR = 7;
+
+    static final int UART_IER_MSI = 0x08;
+    static final int UART_IER_RLSI = 0x04;
+    static final int UART_IER_THRI = 0x02;
+    static final int UART_IER_RDI = 0x01;
+    static final int UART_IER_ALL_INTR = UART_IER_MSI | UART_IER_RLSI | UART_IER_THRI | UART_IER_RDI;
+
+    static final int UART_IIR_NO_INT = 0x01;
+    static final int UART_IIR_ID = 0x0e;
+    static final int UART_IIR_MSI = 0x00;
+    static final int UART_IIR_THRI = 0x02;
+    static final int UART_IIR_RDI = 0x04;
+    static final int UART_IIR_RLSI = 0x06;
+    static final int UART_IIR_FIFO_ENABLED = 0xc0;
+    static final int UART_IIR_FIFO_ENABLED_16550A = 0xc0;
+
+    static final int UART_FCR_ENABLE_FIFO = 0x01;
+    static final int UART_FCR_CLEAR_RCVR = 0x02;
+    static final int UART_FCR_CLEAR_XMIT = 0x04;
+    static final int UART_FCR_TRIGGER_MASK = 0xc0;
+
+    static final int UART_LCR_DLAB = 0x80;
+    static final int UART_LCR_WLEN8 = 0x03;
+
+    static final int UART_MCR_LOOP = 0x10;
+    static final int UART_MCR_OUT2 = 0x08;
+    static final int UART_MCR_OUT1 = 0x04;
+    static final int UART_MCR_RTS = 0x02;
+    static final int UART_MCR_DTR = 0x01;
+    /** The five MCR bits a 16550A implements; the rest read as zero. */
+    static final int UART_MCR_MASK = 0x1f;
+
+    static final int UART_LSR_TEMT = 0x40;
+    static final int UART_LSR_THRE = 0x20;
+    static final int UART_LSR_BI = 0x10;
+    static final int UART_LSR_FE = 0x08;
+    static final int UART_LSR_PE = 0x04;
+    static final int UART_LSR_OE = 0x02;
+    static final int UART_LSR_DR = 0x01;
+    static final int UART_LSR_BRK_ERROR_BITS = UART_LSR_BI | UART_LSR_FE | UART_LSR_PE | UART_LSR_OE;
+
+    static final int UART_MSR_DCD = 0x80;
+    static final int UART_MSR_RI = 0x40;
+    static final int UART_MSR_DSR = 0x20;
+    static final int UART_MSR_CTS = 0x10;
+    static final int UART_MSR_DDCD = 0x08;
+    static final int UART_MSR_TERI = 0x04;
+    static final int UART_MSR_DDSR = 0x02;
+    static final int UART_MSR_DCTS = 0x01;
+
+    /** RX FIFO depth of a 16550A (uart_config[PORT_16550A].fifo_size in 8250_port.c). */
+    public static final int FIFO_SIZE = 16;
+    /** Divisor for 9600 baud from the 1.8432 MHz clock (115200 / 9600); the reset value we choose. */
+    private static final int DEFAULT_DIVISOR = 12;
+
+    private final InterruptLine irq;
+    private final SerialOutput output;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when the guest may accept more input (FIFO drained, RTS raised, loopback left). */
+    private final Condition inputSpace = lock.newCondition();
+
+    // Registers and state, guarded by lock.
+    private int dll = DEFAULT_DIVISOR;
+    private int dlm;
+    private int ier;
+    private int fcr;
+    private int lcr;
+    private int mcr;
+    private int scr;
+    private boolean overrun;     // UART_LSR_OE, cleared by reading LSR
+    private boolean thrPending;  // THR-empty interrupt pending (cleared by IIR read or IER THRI off)
+    private int msrDeltas;       // UART_MSR_DCTS..DDCD, cleared by reading MSR
+    private boolean irqLevel;    // the UART's IRQ output as last computed
+    private final byte[] rxFifo = new byte[FIFO_SIZE];
+    private int rxHead;
+    private int rxCount;
+
+    /**
+     * @param irq  the UART's interrupt line (IRQ 4 for COM1), triggered on each rising edge
+     * @param sink where transmitted bytes go (the console); buffered, see {@link #flush()}
+     */
+    public Serial(InterruptLine irq, OutputStream sink) {
+        this.irq = Objects.requireNonNull(irq, "irq");
+        this.output = new SerialOutput(sink);
+    }
+
+    @Override
+    public void read(long offset, byte[] data) {
+        boolean raise = false;
+        boolean flush = false;
+        lock.lock();
+        try {
+            // A wider access to an 8-bit ISA device is split by the bus into byte cycles at consecutive ports.
+            for (int i = 0; i < data.length; i++) {
+                long port = offset + i;
+                if (port < 0 || port >= PORT_COUNT) {
+                    data[i] = (byte) 0xff; // nothing decodes there: the ISA bus floats high
+                    continue;
+                }
+                if (port == UART_IIR) {
+                    flush = true; // the driver's interrupt handler looks at IIR when a burst ends
+                }
+                data[i] = (byte) readRegister((int) port);
+            }
+            raise = updateIrqLevel();
+        } finally {
+            lock.unlock();
+        }
+        finish(raise, flush);
+    }
+
+    @Override
+    public void write(long offset, byte[] data) {
+        boolean raise = false;
+        boolean flush = false;
+        lock.lock();
+        try {
+            for (int i = 0; i < data.length; i++) {
+                long port = offset + i;
+                if (port < 0 || port >= PORT_COUNT) {
+                    continue;
+                }
+                flush |= writeRegister((int) port, data[i] & 0xff);
+            }
+            raise = updateIrqLevel();
+        } finally {
+            lock.unlock();
+        }
+        finish(raise, flush);
+    }
+
+    /**
+     * Feeds host input to the guest, for the console reader thread. Blocks while the guest cannot take
+     * more (RX FIFO full, RTS not asserted, or loopback on) until the guest reads; nothing is dropped.
+     * Raises the received-data interrupt as bytes arrive.
+     *
+     * @throws InterruptedException if the calling thread is interrupted while waiting; bytes before
+     *     the interruption have been delivered
+     */
+    public void enqueueInput(byte[] data, int off, int len) throws InterruptedException {
+        Objects.checkFromIndexSize(off, len, data.length);
+        int next = off;
+        int end = off + len;
+        while (next < end) {
+            boolean raise;
+            lock.lockInterruptibly();
+            try {
+                while (!acceptsInput()) {
+                    inputSpace.await();
+                }
+                while (next < end && acceptsInput()) {
+                    rxPush(data[next++]);
+                }
+                raise = updateIrqLevel();
+            } finally {
+                lock.unlock();
+            }
+            if (raise) {
+                irq.trigger();
+            }
+        }
+    }
+
+    /** Writes any buffered guest output to the sink. The assembly calls this at exit. */
+    public void flush() {
+        output.flush();
+    }
+
+    /** Bytes waiting in the RX FIFO (for tests and diagnostics). */
+    int receiveFifoLevel() {
+        lock.lock();
+        try {
+            return rxCount;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finish(boolean raise, boolean flush) {
+        if (flush) {
+            output.flush();
+        }
+        if (raise) {
+            irq.trigger();
+        }
+    }
+
+    private boolean dlab() {
+        return (lcr & UART_LCR_DLAB) != 0;
+    }
+
+    private boolean loopback() {
+        return (mcr & UART_MCR_LOOP) != 0;
+    }
+
+    private int rxCapacity() {
+        return (fcr & UART_FCR_ENABLE_FIFO) != 0 ? FIFO_SIZE : 1;
+    }
+
+    private boolean acceptsInput() {
+        return !loopback() && (mcr & UART_MCR_RTS) != 0 && rxCount < rxCapacity();
+    }
+
+    private int readRegister(int port) {
+        return switch (port) {
+            case UART_RX -> dlab() ? dll : rxPop();
+            case UART_IER -> dlab() ? dlm : ier;
+            case UART_IIR -> readIir();
+            case UART_LCR -> lcr;
+            case UART_MCR -> mcr;
+            case UART_LSR -> readLsr();
+            case UART_MSR -> readMsr();
+            case UART_SCR -> scr;
+            default -> 0xff;
+        };
+    }
+
+    /** Returns true when the write ends a transmit burst (the output should be flushed). */
+    private boolean writeRegister(int port, int value) {
+        switch (port) {
+            case UART_TX -> {
+                if (dlab()) {
+                    dll = value;
+                } else {
+                    return transmit((byte) value);
+                }
+            }
+            case UART_IER -> {
+                if (dlab()) {
+                    dlm = value;
+                } else {
+                    writeIer(value);
+                    return true; // the driver rewrites IER when it starts or stops transmitting
+                }
+            }
+            case UART_FCR -> writeFcr(value);
+            case UART_LCR -> lcr = value;
+            case UART_MCR -> writeMcr(value);
+            case UART_SCR -> scr = value;
+            default -> { } // LSR and MSR are read-only: writes are ignored (as on the 16550A)
+        }
+        return false;
+    }
+
+    private boolean transmit(byte b) {
+        boolean flush = false;
+        if (loopback()) {
+            // Loopback: the transmitter shifts straight into the receiver; the line output is held idle.
+            if (rxCount < rxCapacity()) {
+                rxPush(b);
+            } else {
+                overrun = true;
+            }
+        } else {
+            flush = output.append(b);
+        }
+        thrPending = true; // THR (and the shift register) are empty again at once
+        return flush;
+    }
+
+    private void writeIer(int value) {
+        int changed = (ier ^ value) & UART_IER_ALL_INTR;
+        ier = value & UART_IER_ALL_INTR;
+        // Turning THRI on with THR empty raises the interrupt (QEMU hw/char/serial.c does the same; Linux's
+        // serial8250_do_startup() tests for it); turning it off drops it.
+        if ((changed & UART_IER_THRI) != 0) {
+            thrPending = (ier & UART_IER_THRI) != 0;
+        }
+    }
+
+    private void writeFcr(int value) {
+        // PC16550D: changing FCR bit 0 clears both FIFOs; bits 1/2 clear the RX/TX FIFO.
+        if (((fcr ^ value) & UART_FCR_ENABLE_FIFO) != 0 || (value & UART_FCR_CLEAR_RCVR) != 0) {
+            rxHead = 0;
+            rxCount = 0;
+        }
+        // UART_FCR_CLEAR_XMIT: our transmitter never holds bytes, nothing to clear.
+        fcr = value & (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_MASK);
+        inputSpace.signalAll();
+    }
+
+    private void writeMcr(int value) {
+        int before = modemStatus();
+        mcr = value & UART_MCR_MASK;
+        int after = modemStatus();
+        int changed = before ^ after;
+        if ((changed & UART_MSR_CTS) != 0) {
+            msrDeltas |= UART_MSR_DCTS;
+        }
+        if ((changed & UART_MSR_DSR) != 0) {
+            msrDeltas |= UART_MSR_DDSR;
+        }
+        if ((changed & UART_MSR_DCD) != 0) {
+            msrDeltas |= UART_MSR_DDCD;
+        }
+        if ((before & UART_MSR_RI) != 0 && (after & UART_MSR_RI) == 0) {
+            msrDeltas |= UART_MSR_TERI; // trailing edge of RI only
+        }
+        inputSpace.signalAll(); // RTS or LOOP may have changed whether input is accepted
+    }
+
+    /** The MSR status bits (7:4): the modem lines, or in loopback the MCR outputs wired back. */
+    private int modemStatus() {
+        if (loopback()) {
+            int msr = 0;
+            if ((mcr & UART_MCR_RTS) != 0) {
+                msr |= UART_MSR_CTS;
+            }
+            if ((mcr & UART_MCR_DTR) != 0) {
+                msr |= UART_MSR_DSR;
+            }
+            if ((mcr & UART_MCR_OUT1) != 0) {
+                msr |= UART_MSR_RI;
+            }
+            if ((mcr & UART_MCR_OUT2) != 0) {
+                msr |= UART_MSR_DCD;
+            }
+            return msr;
+        }
+        // The console is always "connected": carrier, data set ready, clear to send; no ring.
+        return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+    }
+
+    private int readMsr() {
+        int msr = modemStatus() | msrDeltas;
+        msrDeltas = 0;
+        return msr;
+    }
+
+    private int readLsr() {
+        int lsr = UART_LSR_THRE | UART_LSR_TEMT;
+        if (rxCount > 0) {
+            lsr |= UART_LSR_DR;
+        }
+        if (overrun) {
+            lsr |= UART_LSR_OE;
+            overrun = false; // error bits clear on read
+        }
+        return lsr;
+    }
+
+    private int readIir() {
+        int id = pendingInterrupt();
+        if (id == UART_IIR_THRI) {
+            thrPending = false; // reading IIR clears THRE when it is the reported source
+        }
+        int fifo = (fcr & UART_FCR_ENABLE_FIFO) != 0 ? UART_IIR_FIFO_ENABLED_16550A : 0;
+        return id | fifo;
+    }
+
+    /** The highest-priority pending enabled source, as IIR bits 3:0 (PC16550D table "Interrupt Control"). */
+    private int pendingInterrupt() {
+        if ((ier & UART_IER_RLSI) != 0 && overrun) {
+            return UART_IIR_RLSI;
+        }
+        if ((ier & UART_IER_RDI) != 0 && rxCount > 0) {
+            return UART_IIR_RDI;
+        }
+        if ((ier & UART_IER_THRI) != 0 && thrPending) {
+            return UART_IIR_THRI;
+        }
+        if ((ier & UART_IER_MSI) != 0 && msrDeltas != 0) {
+            return UART_IIR_MSI;
+        }
+        return UART_IIR_NO_INT;
+    }
+
+    /** Recomputes the IRQ output; returns true on a rising edge (the caller triggers the line). */
+    private boolean updateIrqLevel() {
+        boolean level = pendingInterrupt() != UART_IIR_NO_INT;
+        boolean rising = level && !irqLevel;
+        irqLevel = level;
+        return rising;
+    }
+
+    private void rxPush(byte b) {
+        rxFifo[(rxHead + rxCount) % FIFO_SIZE] = b;
+        rxCount++;
+    }
+
+    private int rxPop() {
+        if (rxCount == 0) {
+            return 0;
+        }
+        int b = rxFifo[rxHead] & 0xff;
+        rxHead = (rxHead + 1) % FIFO_SIZE;
+        rxCount--;
+        inputSpace.signalAll();
+        return b;
+    }
+}
