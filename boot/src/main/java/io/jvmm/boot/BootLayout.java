@@ -9,8 +9,8 @@ import io.jvmm.core.memory.GuestAddress;
  *
  * <pre>
  *   0x0000_0000  real-mode IVT / BDA (left zero; no BIOS)
- *   0x0000_0500  GDT                      (BOOT_GDT_START, 8 entries)
- *   0x0000_0520  IDT                      (BOOT_IDT_START, one null gate: interrupts stay off until the kernel loads its own)
+ *   0x0000_0500  GDT                      (BOOT_GDT_START, room for 8 entries)
+ *   0x0000_0540  IDT                      (BOOT_IDT_START, one null gate: interrupts stay off until the kernel loads its own)
  *   0x0000_6000  hvm_start_info (PVH)     then its modlist at 0x6040
  *   0x0000_7000  zero page (boot_params)  or the PVH memmap table
  *   0x0000_8ff0  initial stack pointer    (grows down, below the page tables)
@@ -31,7 +31,7 @@ public final class BootLayout {
     }
 
     public static final GuestAddress BOOT_GDT_START = GuestAddress.of(0x500);
-    public static final GuestAddress BOOT_IDT_START = GuestAddress.of(0x520);
+    public static final GuestAddress BOOT_IDT_START = GuestAddress.of(0x540);
     public static final GuestAddress PVH_INFO_START = GuestAddress.of(0x6000);
     public static final GuestAddress PVH_MODLIST_START = GuestAddress.of(0x6040);
     public static final GuestAddress ZERO_PAGE_START = GuestAddress.of(0x7000);
