@@ -1,0 +1,38 @@
+package io.jvmm.boot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What to boot: kernel image bytes (bzImage or ELF vmlinux), optional initrd bytes (null: none), the
+ * full kernel command line (see {@link KernelCmdline}) and the number of vCPUs.
+ */
+public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus) {
+
+    public BootConfig {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(cmdline, "cmdline");
+        if (cpus < 1) {
+            throw new BootException("--cpus must be at least 1, not " + cpus);
+        }
+    }
+
+    /** Reads the kernel and (when not null) the initrd from files; unreadable files are a BootException. */
+    public static BootConfig fromFiles(Path kernel, Path initrd, String cmdline, int cpus) {
+        return new BootConfig(read("kernel", kernel), initrd == null ? null : read("initrd", initrd), cmdline, cpus);
+    }
+
+    private static byte[] read(String what, Path file) {
+        try {
+            long size = Files.size(file);
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new BootException(what + " " + file + ": " + size + " bytes is larger than jvmm can load (2 GiB)");
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BootException("cannot read " + what + " " + file + ": " + e, e);
+        }
+    }
+}

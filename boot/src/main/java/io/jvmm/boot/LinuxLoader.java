@@ -1,0 +1,97 @@
+package io.jvmm.boot;
+
+import io.jvmm.core.memory.GuestAddress;
+import io.jvmm.core.memory.GuestMemory;
+import io.jvmm.core.memory.GuestRegion;
+
+import java.util.List;
+
+/**
+ * Loads a Linux kernel, initrd and command line into guest memory and returns the boot vCPU's state.
+ * The one entry point the machine assembly calls. Writes, all in RAM below 1 MiB unless noted:
+ * GDT/IDT, page tables (64-bit entry), zero page or PVH start info, command line, MP table; the
+ * kernel at 1 MiB / pref_address / its p_paddr; the initrd high below the MMIO hole. See
+ * {@link BootLayout} for the map.
+ */
+public final class LinuxLoader {
+    private LinuxLoader() {
+    }
+
+    /** Linux's x86 COMMAND_LINE_SIZE, the limit for an ELF kernel (which has no cmdline_size field). */
+    public static final int COMMAND_LINE_SIZE = 2048;
+    /** Smallest guest RAM the loader accepts: its low tables plus room for a kernel. */
+    public static final long MIN_LOW_RAM = 2 * 1024 * 1024;
+
+    public static BootResult load(GuestMemory memory, BootConfig config) {
+        long ramEnd = lowRamEnd(memory);
+        byte[] image = config.kernel();
+        GuestAddress cmdline = BootLayout.CMDLINE_START;
+        List<E820.Entry> e820 = E820.build(memory);
+        if (ElfKernel.hasMagic(image)) {
+            ElfKernel elf = ElfKernel.parse(image);
+            elf.load(memory, image, ramEnd);
+            Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
+            memory.write(cmdline, KernelCmdline.encode(config.cmdline(), COMMAND_LINE_SIZE));
+            MpTable.write(memory, config.cpus());
+            CpuState cpu;
+            BootResult.KernelFormat format;
+            if (elf.pvhEntry().isPresent()) {
+                GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
+                cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
+                format = BootResult.KernelFormat.ELF_PVH;
+            } else {
+                BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
+                        new BootParams.Fields(elf.start(), cmdline, COMMAND_LINE_SIZE, initrd.addr(), initrd.size()),
+                        e820);
+                cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
+                format = BootResult.KernelFormat.ELF_64;
+            }
+            return result(format, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
+        }
+        if (!isBzImage(image)) {
+            throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
+                    + " magic at 0x202); " + image.length + " bytes");
+        }
+        SetupHeader header = SetupHeader.parse(image);
+        BzImage bz = BzImage.place(header, image.length, ramEnd);
+        bz.load(memory, image);
+        Initrd initrd = Initrd.place(memory, config.initrd(), bz.end(), ramEnd, header.initrdAddrMax());
+        memory.write(cmdline, KernelCmdline.encode(config.cmdline(), header.cmdlineSize()));
+        MpTable.write(memory, config.cpus());
+        BootParams.write(memory, BootLayout.ZERO_PAGE_START, bz.headerBytes(image),
+                new BootParams.Fields(bz.loadAddress(), cmdline, header.cmdlineSize(), initrd.addr(), initrd.size()),
+                e820);
+        CpuState cpu = CpuState.longMode(memory, bz.entry64(), BootLayout.ZERO_PAGE_START);
+        return result(BootResult.KernelFormat.BZIMAGE_64, cpu, bz.loadAddress(), bz.end(), initrd, config.cmdline(), e820);
+    }
+
+    /** True when {@code image} has the "HdrS" magic where a bzImage's setup header has it. */
+    public static boolean isBzImage(byte[] image) {
+        return image.length >= SetupHeader.OFF_HEADER + 4
+                && image[SetupHeader.OFF_HEADER] == 'H' && image[SetupHeader.OFF_HEADER + 1] == 'd'
+                && image[SetupHeader.OFF_HEADER + 2] == 'r' && image[SetupHeader.OFF_HEADER + 3] == 'S';
+    }
+
+    /**
+     * End of the RAM region that starts at guest address 0, capped at the MMIO hole: everything the
+     * loader writes goes below it.
+     */
+    static long lowRamEnd(GuestMemory memory) {
+        GuestRegion low = memory.regions().getFirst();
+        if (low.start().value() != 0) {
+            throw new BootException("guest memory must start at address 0 (it starts at " + low.start() + ")");
+        }
+        long end = Math.min(low.end().value(), BootLayout.MMIO_START);
+        if (end < MIN_LOW_RAM) {
+            throw new BootException("guest memory of " + end + " bytes is too small to boot Linux (need at least "
+                    + MIN_LOW_RAM / (1024 * 1024) + " MiB)");
+        }
+        return end;
+    }
+
+    private static BootResult result(BootResult.KernelFormat format, CpuState cpu, long start, long end,
+                                     Initrd initrd, String cmdline, List<E820.Entry> e820) {
+        return new BootResult(format, cpu, GuestAddress.of(start), GuestAddress.of(end),
+                initrd.size() == 0 ? null : GuestAddress.of(initrd.addr()), initrd.size(), cmdline, e820);
+    }
+}

@@ -1,0 +1,93 @@
+package io.jvmm.boot.cpu;
+
+import io.jvmm.boot.BootException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * How the guest's CPU is presented on this host: features to clear in CPUID and kernel command-line
+ * options to add. Two profiles: a hardware KVM host needs nothing; an emulating host — KVM runs guest
+ * ring-0 code in its instruction emulator, as the PVM-based nested KVM of jvmm's development machines
+ * does (see shared/ENVIRONMENT.md) — needs the recipe that lets a Linux guest boot there.
+ *
+ * @param name              short name for logs and --cpu-profile
+ * @param cpuidClear        features cleared in every vCPU's CPUID
+ * @param cmdlineAdditions  words the assembly appends to the kernel command line ("" for none)
+ * @param description       the one line the assembly logs
+ */
+public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdlineAdditions, String description) {
+
+    /** Present when KVM is provided by the PVM module (sysfs path, relative to the root). */
+    public static final String KVM_PVM_MODULE = "sys/module/kvm_pvm";
+
+    /**
+     * The guest kernel options an emulating host needs (ENVIRONMENT.md, "What a Linux guest needs to
+     * boot here"): no XSAVE (xrstor/xsaves are not emulated), no PTI/PCID/INVPCID/FSGSBASE, the
+     * jvmm guest kernel's {@code syscall_trap} (SYSCALL from user mode lands in ring 3 here), and
+     * clearcpuid for smap, smep, fsgsbase, umip, pku, rdpid, popcnt, movbe, rdrand, rdseed, clflushopt,
+     * clwb (feature numbers word*32+bit, as 6.1 takes them without CONFIG_X86_FEATURE_NAMES).
+     */
+    public static final String EMULATING_HOST_CMDLINE = "noxsave nopti nopcid noinvpcid nofsgsbase syscall_trap"
+            + " clearcpuid=308,295,288,514,515,534,151,150,158,306,311,312";
+
+    public static final CpuProfile HARDWARE = new CpuProfile("hardware", EnumSet.noneOf(CpuFeature.class), "",
+            "CPU profile: hardware KVM host, CPUID as the host supports it");
+
+    public CpuProfile {
+        cpuidClear = cpuidClear.isEmpty() ? EnumSet.noneOf(CpuFeature.class) : EnumSet.copyOf(cpuidClear);
+    }
+
+    /**
+     * The profile for an emulating host: clears CX16 (SLUB's {@code lock cmpxchg16b} is not emulated)
+     * and never XSAVEERPTR (CPUID 0x80000008 EBX bit 2: without it the kernel runs AMD's
+     * FXSAVE-leak workaround, {@code fnclex; emms; fild}, which the emulator cannot run).
+     */
+    public static CpuProfile emulatingHost(String evidence) {
+        Set<CpuFeature> clear = EnumSet.of(CpuFeature.CX16);
+        return new CpuProfile("emulating-host", clear, EMULATING_HOST_CMDLINE,
+                "CPU profile: emulating KVM host (" + evidence + "): guest kernel code runs in KVM's instruction"
+                        + " emulator; CPUID cleared " + names(clear) + ", kept xsaveerptr (0x80000008 EBX[2]);"
+                        + " kernel cmdline += '" + EMULATING_HOST_CMDLINE + "' (syscall_trap needs the jvmm guest"
+                        + " kernel's patch)");
+    }
+
+    /**
+     * Chooses the profile for the host whose filesystem is at {@code root} ("/" normally; tests pass a
+     * directory that fakes sysfs). A pure function of what exists under {@code root}.
+     */
+    public static CpuProfile detect(Path root) {
+        Path pvm = root.resolve(KVM_PVM_MODULE);
+        if (Files.isDirectory(pvm)) {
+            return emulatingHost("/" + KVM_PVM_MODULE + " present");
+        }
+        return HARDWARE;
+    }
+
+    /** The profile with {@code more} features cleared too (from --cpu-clear). */
+    public CpuProfile withCleared(Set<CpuFeature> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        if (!cmdlineAdditions.isEmpty() && more.contains(CpuFeature.XSAVEERPTR)) {
+            throw new BootException("--cpu-clear xsaveerptr: on an emulating host the guest needs it, or the kernel"
+                    + " takes an x87 path (fnclex; emms; fild) the emulator cannot run");
+        }
+        Set<CpuFeature> all = EnumSet.copyOf(cpuidClear);
+        all.addAll(more);
+        return new CpuProfile(name, all, cmdlineAdditions, description + "; --cpu-clear " + names(more));
+    }
+
+    /** vCPU {@code vcpu}'s CPUID table under this profile (see {@link CpuidTable#forVcpu}). */
+    public List<CpuidEntry> cpuidFor(List<CpuidEntry> supported, int vcpu, int vcpuCount) {
+        return CpuidTable.forVcpu(supported, vcpu, vcpuCount, cpuidClear);
+    }
+
+    private static String names(Set<CpuFeature> features) {
+        return features.stream().map(f -> f.cpuinfoName).collect(Collectors.joining(","));
+    }
+}
