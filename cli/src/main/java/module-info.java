@@ -10,4 +10,6 @@ module io.jvmm.cli {
     requires ch.qos.logback.core;
 
     opens io.jvmm.cli to info.picocli;
+
+    provides ch.qos.logback.classic.spi.Configurator with io.jvmm.cli.LogConfigurator;
 }

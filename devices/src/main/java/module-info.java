@@ -1,6 +1,6 @@
 /** Emulated devices. They see guest memory, bus offsets, interrupt lines and a clock; never KVM. */
 module io.jvmm.devices {
-    requires io.jvmm.core;
+    requires transitive io.jvmm.core;
     requires org.slf4j;
 
     exports io.jvmm.devices.legacy;

@@ -60,7 +60,7 @@ public final class KvmSegment extends KvmStruct {
 
     /** Sets every field (padding zeroed). Flags are the descriptor bits KVM takes one byte each. */
     public KvmSegment set(long base, int limit, int selector, int type, boolean present, int dpl, boolean db,
-                          boolean s, boolean l, boolean g, boolean unusable) {
+                          boolean s, boolean l, boolean g, boolean avl, boolean unusable) {
         segment.fill((byte) 0);
         segment.set(JAVA_LONG, BASE, base);
         segment.set(JAVA_INT, LIMIT, limit);
@@ -72,13 +72,14 @@ public final class KvmSegment extends KvmStruct {
         segment.set(JAVA_BYTE, TYPE + 4, flag(s));
         segment.set(JAVA_BYTE, TYPE + 5, flag(l));
         segment.set(JAVA_BYTE, TYPE + 6, flag(g));
+        segment.set(JAVA_BYTE, TYPE + 7, flag(avl));
         segment.set(JAVA_BYTE, TYPE + 8, flag(unusable));
         return this;
     }
 
     /** Real-mode segment: base = selector × 16, 64 KiB limit, as after reset. */
     public KvmSegment setRealMode(int selector, boolean code) {
-        return set((long) selector << 4, 0xffff, selector, code ? 0xb : 0x3, true, 0, false, true, false, false, false);
+        return set((long) selector << 4, 0xffff, selector, code ? 0xb : 0x3, true, 0, false, true, false, false, false, false);
     }
 
     private static byte flag(boolean b) {

@@ -69,6 +69,7 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle SIGRTMIN = handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
     static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(JAVA_INT));
+    static final MethodHandle ISATTY = handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
     private static final MethodHandle STRERRORNAME = handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle STRERRORDESC = handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));

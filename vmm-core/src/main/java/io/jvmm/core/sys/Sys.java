@@ -215,6 +215,15 @@ public final class Sys {
         return rc;
     }
 
+    /** isatty(3): whether {@code fd} is a terminal. */
+    public static boolean isatty(int fd) {
+        try {
+            return (int) LibC.ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     public static int getpid() {
         try {
             return (int) LibC.GETPID.invokeExact();

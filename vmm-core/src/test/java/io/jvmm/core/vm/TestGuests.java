@@ -64,10 +64,10 @@ final class TestGuests {
         mem.writeLong(GuestAddress.of(GDT + 0x18), 0x00affb000000ffffL); // 0x18 user code (DPL 3), L=1
         mem.writeLong(GuestAddress.of(GDT + 0x20), 0x00cff3000000ffffL); // 0x20 user data (DPL 3)
         KvmSregs s = vcpu.getSregs();
-        s.seg(KvmSregs.Seg.cs).set(0, 0xffffffff, 0x08, 0xb, true, 0, false, true, true, true, false);
+        s.seg(KvmSregs.Seg.cs).set(0, 0xffffffff, 0x08, 0xb, true, 0, false, true, true, true, false, false);
         for (KvmSregs.Seg d : new KvmSregs.Seg[] {KvmSregs.Seg.ds, KvmSregs.Seg.es, KvmSregs.Seg.fs,
                 KvmSregs.Seg.gs, KvmSregs.Seg.ss}) {
-            s.seg(d).set(0, 0xffffffff, 0x10, 0x3, true, 0, true, true, false, true, false);
+            s.seg(d).set(0, 0xffffffff, 0x10, 0x3, true, 0, true, true, false, true, false, false);
         }
         s.dtable("gdt", GDT, 5 * 8 - 1);
         s.set(KvmSregs.Ctl.cr3, PML4);

@@ -1,0 +1,257 @@
+package io.jvmm.cli;
+
+import io.jvmm.boot.BootException;
+import io.jvmm.boot.cpu.CpuFeature;
+import io.jvmm.boot.cpu.CpuProfile;
+import io.jvmm.cli.console.ConsoleInput;
+import io.jvmm.cli.console.TerminalMode;
+import io.jvmm.cli.machine.Machine;
+import io.jvmm.cli.machine.MachineSpec;
+import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.kvm.KvmException;
+import io.jvmm.core.kvm.KvmIoctls;
+import io.jvmm.core.memory.GuestMemoryException;
+import io.jvmm.core.sys.Sys;
+import io.jvmm.core.sys.SysCallException;
+import io.jvmm.core.vm.MachineExit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code jvmm run}: boots a guest with its console on this terminal. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Boot a guest with its serial console on this terminal (Ctrl-A x quits).",
+                "With no --kernel, boots the default guest image (building it first if needed)."})
+final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=1";
+    /** Minimum RAM: a raw guest needs little, the Linux loader checks its own minimum. */
+    static final long MIN_MEMORY = 1L << 20;
+    /** More vCPUs than the MP table and our APIC ID scheme describe (8-bit APIC IDs, IOAPIC id = N). */
+    static final int MAX_CPUS = 254;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: bzImage, ELF vmlinux, or a flat binary with --kernel-format raw.")
+    Path kernel;
+
+    @Option(names = "--kernel-format", paramLabel = "FORMAT", defaultValue = "auto",
+            description = "auto (bzImage or ELF, detected), bzimage, elf, raw. Default: ${DEFAULT-VALUE}.")
+    String kernelFormat;
+
+    @Option(names = "--entry", paramLabel = "MODE:ADDR", defaultValue = "real:0x1000",
+            description = "For raw kernels: load the file at ADDR and start there, in real mode (real:ADDR) or 64-bit long mode (long:ADDR). Default: ${DEFAULT-VALUE}.")
+    String entry;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk (cpio, optionally compressed).")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "Kernel command line, replacing the default ('" + DEFAULT_CMDLINE + "').")
+    String cmdline;
+
+    @Option(names = "--append", paramLabel = "TEXT", description = "Appended to the kernel command line, e.g. 'jvmm.cmd=\"uname -a\"'.")
+    String append;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M", description = "Guest RAM (e.g. 256M, 1G). Default: ${DEFAULT-VALUE}.")
+    String memory;
+
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs. Default: ${DEFAULT-VALUE}.")
+    int cpus;
+
+    @Option(names = "--cpu-clear", paramLabel = "FEATURES", split = ",",
+            description = "CPUID features to hide from the guest, e.g. cx16,avx.")
+    Set<String> cpuClear = Set.of();
+
+    @Option(names = "--cpu-profile", paramLabel = "PROFILE", defaultValue = "auto",
+            description = "auto (detect emulating KVM hosts), hardware, emulating. Default: ${DEFAULT-VALUE}.")
+    String cpuProfile;
+
+    @Option(names = "--stats", description = "Print exit statistics and boot time on stderr when the guest ends.")
+    boolean stats;
+
+    @Option(names = "--trace-exits", description = "Print one line per vCPU exit on stderr (vCPU, kind, port/address, data).")
+    boolean traceExits;
+
+    @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Kvm.DEV_KVM, hidden = true,
+            description = "The KVM device (for tests of the error paths).")
+    String kvmDevice;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Stop the guest after this many seconds (0: never).")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        long processStart = ProcessStart.nanos();
+        MachineSpec spec = spec();
+        CpuProfile profile = profile();
+        try (Kvm kvm = openKvm(kvmDevice)) {
+            int maxVcpus = kvm.checkExtension(KvmIoctls.KVM_CAP_MAX_VCPUS);
+            if (maxVcpus > 0 && spec.cpus() > maxVcpus) {
+                throw new UserError("--cpus " + spec.cpus() + ": this host's KVM allows at most " + maxVcpus);
+            }
+            boolean profileApplies = spec.format() != MachineSpec.KernelFormat.RAW && !profile.cmdlineAdditions().isEmpty();
+            if (profileApplies) {
+                spec = withCmdline(spec, spec.cmdline() + " " + profile.cmdlineAdditions());
+            }
+            OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
+            Machine machine;
+            try {
+                machine = Machine.build(kvm, spec, consoleOut, processStart, profile);
+            } catch (BootException | IllegalArgumentException | GuestMemoryException e) {
+                throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
+            if (profileApplies) {
+                LOG.warn(profile.description()); // once the kernel loaded: the profile is then in effect
+            }
+            try (machine) {
+                return runToEnd(machine);
+            }
+        }
+    }
+
+    private int runToEnd(Machine machine) throws InterruptedException {
+        boolean tty = Sys.isatty(0);
+        TerminalMode terminal = tty ? TerminalMode.enterRaw() : null;
+        try {
+            ConsoleInput input = new ConsoleInput(System.in, machine.serial()::enqueueInput, terminal != null,
+                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+            input.start();
+            machine.start();
+            MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));
+            if (exit == null) {
+                machine.stop(MachineExit.failure("guest still running after --timeout " + timeoutSeconds + " s; stopped"));
+                exit = machine.awaitExit(Duration.ofSeconds(10));
+            }
+            input.stop();
+            if (terminal != null) {
+                terminal.close();
+                terminal = null;
+            }
+            if (stats) {
+                printStats(machine);
+            }
+            if (exit == null) {
+                System.err.println("jvmm: the guest did not stop");
+                return ErrorHandler.EXIT_FAILURE;
+            }
+            if (!exit.success()) {
+                ErrorHandler.report(new java.io.PrintWriter(System.err, true),
+                        exit.cause() != null && Logging.verbosity() >= 2 ? new RuntimeException(exit.reason(), exit.cause())
+                                : new RuntimeException(exit.reason()));
+            } else {
+                LOG.info("guest ended: {}", exit.reason());
+            }
+            return exit.status();
+        } finally {
+            if (terminal != null) {
+                terminal.close();
+            }
+        }
+    }
+
+    private static void printStats(Machine machine) {
+        StringBuilder sb = new StringBuilder();
+        machine.bootTime().ifPresentOrElse(
+                t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
+                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
+                () -> sb.append("boot time: the guest did not signal boot completion\n"));
+        sb.append(machine.stats().format());
+        System.err.print(sb);
+        System.err.flush();
+    }
+
+    MachineSpec spec() {
+        MachineSpec.KernelFormat format = switch (kernelFormat) {
+            case "auto" -> MachineSpec.KernelFormat.AUTO;
+            case "bzimage" -> MachineSpec.KernelFormat.BZIMAGE;
+            case "elf" -> MachineSpec.KernelFormat.ELF;
+            case "raw" -> MachineSpec.KernelFormat.RAW;
+            default -> throw new UserError("--kernel-format must be auto, bzimage, elf or raw, got '" + kernelFormat + "'");
+        };
+        long mem = Sizes.parse(memory, "--memory");
+        if (mem < MIN_MEMORY) {
+            throw new UserError("--memory " + memory + " is too small: at least 1M");
+        }
+        long hostRam = HostInfo.memTotalBytes();
+        if (hostRam > 0 && mem > hostRam) {
+            throw new UserError("--memory " + memory + " is more than this host's RAM (" + Sizes.format(hostRam) + ")");
+        }
+        if (mem % 4096 != 0) {
+            throw new UserError("--memory " + memory + " must be a multiple of 4K");
+        }
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new UserError("--cpus must be between 1 and " + MAX_CPUS + ", got " + cpus);
+        }
+        MachineSpec.RawEntry rawEntry;
+        try {
+            rawEntry = MachineSpec.RawEntry.parse(entry);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        Set<CpuFeature> clear = EnumSet.noneOf(CpuFeature.class);
+        for (String name : cpuClear) {
+            try {
+                clear.add(CpuFeature.byName(name));
+            } catch (RuntimeException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        Path k = kernel;
+        Path rd = initrd;
+        if (k == null) {
+            throw new UserError("no --kernel given and no default guest image yet: run ./jvmm images build");
+        }
+        checkFile(k, "--kernel");
+        if (rd != null) {
+            checkFile(rd, "--initrd");
+        }
+        String line = (cmdline != null ? cmdline : DEFAULT_CMDLINE) + (append != null && !append.isBlank() ? " " + append : "");
+        return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits);
+    }
+
+    private CpuProfile profile() {
+        return switch (cpuProfile) {
+            case "auto" -> CpuProfile.detect(Path.of("/"));
+            case "hardware" -> CpuProfile.HARDWARE;
+            case "emulating" -> CpuProfile.emulatingHost("--cpu-profile emulating");
+            default -> throw new UserError("--cpu-profile must be auto, hardware or emulating, got '" + cpuProfile + "'");
+        };
+    }
+
+    private static MachineSpec withCmdline(MachineSpec s, String line) {
+        return new MachineSpec(s.kernel(), s.format(), s.rawEntry(), s.initrd(), line, s.memoryBytes(), s.cpus(),
+                s.cpuClear(), s.hostProfile(), s.traceExits());
+    }
+
+    private static void checkFile(Path p, String option) {
+        if (!Files.exists(p)) {
+            throw new UserError(option + " " + p + ": no such file");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new UserError(option + " " + p + ": not a regular file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new UserError(option + " " + p + ": permission denied");
+        }
+    }
+
+    private static Kvm openKvm(String device) {
+        try {
+            return Kvm.open(device);
+        } catch (KvmException e) {
+            throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+        } catch (SysCallException e) {
+            throw new UserError("/dev/kvm: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
+        }
+    }
+}
