@@ -82,6 +82,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace-exits", description = "Print one line per vCPU exit on stderr (vCPU, kind, port/address, data).")
     boolean traceExits;
 
+    @Option(names = "--profile-guest", paramLabel = "MS", arity = "0..1", fallbackValue = "10",
+            description = "Sample each vCPU's RIP every MS milliseconds (default 10) and print the top kernel functions on exit.")
+    Integer profileIntervalMs;
+
+    @Option(names = "--system-map", paramLabel = "FILE",
+            description = "System.map naming the functions in --profile-guest (default: System.map beside the kernel).")
+    Path systemMap;
+
     @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Kvm.DEV_KVM, hidden = true,
             description = "The KVM device (for tests of the error paths).")
     String kvmDevice;
@@ -114,7 +122,13 @@ final class RunCommand implements Callable<Integer> {
                 LOG.warn(profile.description()); // once the kernel loaded: the profile is then in effect
             }
             try (machine) {
-                return runToEnd(machine);
+                io.jvmm.core.vm.RipSamples samples = profileIntervalMs != null
+                        ? machine.vm().enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
+                int status = runToEnd(machine);
+                if (samples != null) {
+                    System.err.print(io.jvmm.cli.machine.GuestProfileReport.format(samples.snapshot(), loadSystemMap(spec), 30));
+                }
+                return status;
             }
         }
     }
@@ -156,6 +170,16 @@ final class RunCommand implements Callable<Integer> {
             if (terminal != null) {
                 terminal.close();
             }
+        }
+    }
+
+    private io.jvmm.boot.SystemMap loadSystemMap(MachineSpec spec) {
+        Path map = systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map");
+        try {
+            return Files.isReadable(map) ? io.jvmm.boot.SystemMap.read(map) : null;
+        } catch (IOException e) {
+            LOG.warn("cannot read {}: {}", map, e.getMessage());
+            return null;
         }
     }
 
@@ -214,6 +238,12 @@ final class RunCommand implements Callable<Integer> {
         checkFile(k, "--kernel");
         if (rd != null) {
             checkFile(rd, "--initrd");
+        }
+        if (systemMap != null) {
+            checkFile(systemMap, "--system-map");
+        }
+        if (profileIntervalMs != null && profileIntervalMs < 1) {
+            throw new UserError("--profile-guest interval must be at least 1 ms, got " + profileIntervalMs);
         }
         String line = (cmdline != null ? cmdline : DEFAULT_CMDLINE) + (append != null && !append.isBlank() ? " " + append : "");
         return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits);

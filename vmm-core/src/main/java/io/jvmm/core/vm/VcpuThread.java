@@ -26,12 +26,15 @@ final class VcpuThread implements VcpuView {
     private final Runnable onEnd;
     private final Thread thread;
     private volatile boolean stopRequested;
+    private volatile boolean sampleRequested;
+    private final RipSamples samples; // null unless profiling
     private volatile VcpuKick kick;
     /** Guards {@code kick} against use after the thread ended (its pthread_t could be reused). */
     private final Object kickLock = new Object();
 
     VcpuThread(VcpuFd vcpu, VirtualMachine.VcpuSetup setup, ExitDispatcher dispatcher,
-               Consumer<MachineExit> stopMachine, Runnable onEnd) {
+               Consumer<MachineExit> stopMachine, Runnable onEnd, RipSamples samples) {
+        this.samples = samples;
         this.vcpu = vcpu;
         this.setup = setup;
         this.dispatcher = dispatcher;
@@ -53,6 +56,10 @@ final class VcpuThread implements VcpuView {
                 VcpuExit exit = vcpu.run();
                 if (exit instanceof VcpuExit.Intr) {
                     VcpuKick.consume();
+                }
+                if (sampleRequested) {
+                    sampleRequested = false;
+                    samples.add(vcpu.getRegs().rip());
                 }
                 VcpuAction action = dispatcher.dispatch(this, exit);
                 if (action instanceof VcpuAction.Halt) {
@@ -83,6 +90,22 @@ final class VcpuThread implements VcpuView {
         if (Thread.currentThread() == thread) {
             return; // a device on this vCPU asked: the loop sees the flag when the exit handler returns
         }
+        synchronized (kickLock) {
+            if (kick != null) {
+                kick.kick();
+            }
+        }
+    }
+
+    /**
+     * Asks for one RIP sample: kicks the vCPU out of KVM_RUN, and its thread records the RIP before
+     * entering the guest again (vCPU ioctls must come from the vCPU's own thread).
+     */
+    void requestSample() {
+        if (samples == null || stopRequested) {
+            return;
+        }
+        sampleRequested = true;
         synchronized (kickLock) {
             if (kick != null) {
                 kick.kick();

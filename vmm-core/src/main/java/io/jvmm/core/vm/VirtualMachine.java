@@ -75,6 +75,9 @@ public final class VirtualMachine implements AutoCloseable {
     private final List<VcpuThread> threads = new ArrayList<>();
     private CountDownLatch running;
     private boolean closed;
+    private RipSamples ripSamples;
+    private Duration sampleInterval;
+    private Thread profiler;
 
     private VirtualMachine(VmFd vm, List<Mapping> ramMappings, GuestMemory memory, List<VcpuFd> vcpus) {
         this.vm = vm;
@@ -153,10 +156,36 @@ public final class VirtualMachine implements AutoCloseable {
         ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, trace);
         running = new CountDownLatch(vcpus.size());
         for (VcpuFd fd : vcpus) {
-            VcpuThread t = new VcpuThread(fd, setup, dispatcher, this::stop, running::countDown);
+            VcpuThread t = new VcpuThread(fd, setup, dispatcher, this::stop, running::countDown, ripSamples);
             threads.add(t);
         }
         threads.forEach(VcpuThread::start);
+        if (ripSamples != null) {
+            CountDownLatch latch = running;
+            List<VcpuThread> ts = List.copyOf(threads);
+            profiler = Thread.ofPlatform().name("guest-profiler").daemon(true).start(() -> {
+                try {
+                    while (!latch.await(sampleInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+                        ts.forEach(VcpuThread::requestSample);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    /**
+     * Samples every vCPU's RIP each {@code interval} once started ({@code --profile-guest}). Call before
+     * {@link #start}. Each sample costs one exit per vCPU.
+     */
+    public synchronized RipSamples enableProfiling(Duration interval) {
+        if (running != null) {
+            throw new IllegalStateException("enable profiling before start");
+        }
+        sampleInterval = interval;
+        ripSamples = new RipSamples();
+        return ripSamples;
     }
 
     /**
@@ -199,6 +228,14 @@ public final class VirtualMachine implements AutoCloseable {
         }
         closed = true;
         stop(MachineExit.ok("machine closed"));
+        if (profiler != null) {
+            profiler.interrupt();
+            try {
+                profiler.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         boolean joined = true;
         for (VcpuThread t : threads) {
             joined &= t.join(Duration.ofSeconds(10));

@@ -70,6 +70,21 @@ class VmLifecycleTest {
     }
 
     @Test
+    void profilerSamplesTheRipWhereTheGuestSpins() throws Exception {
+        try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 1, false))) {
+            RipSamples samples = vm.enableProfiling(Duration.ofMillis(2));
+            CountDownLatch arrived = startAndAwaitArrival(vm, SPIN, 1);
+            assertTrue(arrived.await(20, TimeUnit.SECONDS), "vCPU did not start");
+            Thread.sleep(300);
+            vm.stop(MachineExit.ok("enough samples"));
+            assertNotNull(vm.awaitExit(Duration.ofSeconds(10)));
+            assertTrue(samples.total() >= 10, "only " + samples.total() + " samples");
+            long atJmp = samples.snapshot().getOrDefault(0x1002L, 0L); // the `jmp $` after `out 0xf4, al`
+            assertTrue(atJmp >= samples.total() * 9 / 10, "samples: " + samples.snapshot());
+        }
+    }
+
+    @Test
     void fiftyCreateRunStopCyclesLeaveNoThreadFdOrMapping() throws Exception {
         cycle(true); // warm up: class loading may open jars once
         cycle(false);
