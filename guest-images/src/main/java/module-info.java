@@ -1,4 +1,10 @@
-/** Builds guest images (kernel, initramfs, root disk, OCI bundle) from Debian packages into a cache. */
+/**
+ * Builds guest images (kernel, initramfs, root disk, OCI bundle) from Debian packages into a
+ * cache. The public API is {@link io.jvmm.images.ImageBuilder} and {@link io.jvmm.images.GuestImages};
+ * the build steps in io.jvmm.images.build stay internal.
+ */
 module io.jvmm.images {
     requires org.slf4j;
+
+    exports io.jvmm.images;
 }
