@@ -14,6 +14,11 @@ import io.jvmm.core.memory.GuestMemoryException;
 import io.jvmm.core.sys.Sys;
 import io.jvmm.core.sys.SysCallException;
 import io.jvmm.core.vm.MachineExit;
+import io.jvmm.images.GuestImages;
+import io.jvmm.images.ImageBuildException;
+import io.jvmm.images.ImageBuilder;
+import io.jvmm.images.ImageSet;
+import io.jvmm.images.Profile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -233,7 +238,14 @@ final class RunCommand implements Callable<Integer> {
         Path k = kernel;
         Path rd = initrd;
         if (k == null) {
-            throw new UserError("no --kernel given and no default guest image yet: run ./jvmm images build");
+            // The default guest: the minimal image's ELF vmlinux (PVH entry: no emulated decompressor)
+            // and its initramfs; built on first use.
+            ImageSet image = defaultImage();
+            k = image.vmlinux();
+            rd = rd != null ? rd : image.initramfs();
+            if (systemMap == null) {
+                systemMap = image.systemMap();
+            }
         }
         checkFile(k, "--kernel");
         if (rd != null) {
@@ -247,6 +259,18 @@ final class RunCommand implements Callable<Integer> {
         }
         String line = (cmdline != null ? cmdline : DEFAULT_CMDLINE) + (append != null && !append.isBlank() ? " " + append : "");
         return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits);
+    }
+
+    private static ImageSet defaultImage() {
+        Path root = GuestImages.defaultCacheRoot();
+        return GuestImages.current(root, Profile.MINIMAL).orElseGet(() -> {
+            System.err.println("jvmm: no default guest image in " + root + " yet; building it (about 10 minutes) ...");
+            try {
+                return ImageBuilder.build(Profile.MINIMAL, root, false, line -> System.err.println("[images] " + line));
+            } catch (ImageBuildException e) {
+                throw new UserError("building the default guest image failed: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
+        });
     }
 
     private CpuProfile profile() {
