@@ -29,36 +29,46 @@ public final class LinuxLoader {
     /** Smallest guest RAM the loader accepts: its low tables plus room for a kernel. */
     public static final long MIN_LOW_RAM = 2 * 1024 * 1024;
 
+    /**
+     * Detects the kernel format (ELF magic, else bzImage "HdrS"), loads kernel, initrd, command line
+     * and MP table, writes the zero page or PVH start info and the entry tables, and returns the
+     * boot vCPU's state. Every problem with the inputs is a {@link BootException}.
+     */
     public static BootResult load(GuestMemory memory, BootConfig config) {
         long ramEnd = lowRamEnd(memory);
+        List<E820.Entry> e820 = E820.build(memory);
+        if (ElfKernel.hasMagic(config.kernel())) {
+            return loadElf(memory, config, ramEnd, e820);
+        }
+        if (!isBzImage(config.kernel())) {
+            throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
+                    + " magic at 0x202); " + config.kernel().length + " bytes");
+        }
+        return loadBzImage(memory, config, ramEnd, e820);
+    }
+
+    private static BootResult loadElf(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
         byte[] image = config.kernel();
         GuestAddress cmdline = BootLayout.CMDLINE_START;
-        List<E820.Entry> e820 = E820.build(memory);
-        if (ElfKernel.hasMagic(image)) {
-            ElfKernel elf = ElfKernel.parse(image);
-            elf.load(memory, image, ramEnd);
-            Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
-            memory.write(cmdline, KernelCmdline.encode(config.cmdline(), ELF_CMDLINE_SIZE));
-            MpTable.write(memory, config.cpus());
-            CpuState cpu;
-            BootResult.KernelFormat format;
-            if (elf.pvhEntry().isPresent()) {
-                GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
-                cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
-                format = BootResult.KernelFormat.ELF_PVH;
-            } else {
-                BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
-                        new BootParams.Fields(elf.start(), cmdline, ELF_CMDLINE_SIZE, initrd.addr(), initrd.size()),
-                        e820);
-                cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
-                format = BootResult.KernelFormat.ELF_64;
-            }
-            return result(format, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
+        ElfKernel elf = ElfKernel.parse(image);
+        elf.load(memory, image, ramEnd);
+        Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
+        memory.write(cmdline, KernelCmdline.encode(config.cmdline(), ELF_CMDLINE_SIZE));
+        MpTable.write(memory, config.cpus());
+        if (elf.pvhEntry().isPresent()) {
+            GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
+            CpuState cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
+            return result(BootResult.KernelFormat.ELF_PVH, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
         }
-        if (!isBzImage(image)) {
-            throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
-                    + " magic at 0x202); " + image.length + " bytes");
-        }
+        BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
+                new BootParams.Fields(elf.start(), cmdline, ELF_CMDLINE_SIZE, initrd.addr(), initrd.size()), e820);
+        CpuState cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
+        return result(BootResult.KernelFormat.ELF_64, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
+    }
+
+    private static BootResult loadBzImage(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
+        byte[] image = config.kernel();
+        GuestAddress cmdline = BootLayout.CMDLINE_START;
         SetupHeader header = SetupHeader.parse(image);
         BzImage bz = BzImage.place(header, image.length, ramEnd);
         bz.load(memory, image);
