@@ -5,17 +5,41 @@ import java.nio.*;
 import java.nio.file.*;
 import java.io.*;
 
-/** Writes mem.bin and state.txt for run.c; see the comment at the top of run.c. Not part of the build. */
 public class Harness {
     static long MEM = 32L << 20;
     public static void main(String[] a) throws Exception {
         boolean pvh = a[0].equals("pvh");
-        byte[] kernelFile = a.length > 1 ? Files.readAllBytes(Path.of(a[1])) : null; if (a.length > 2) MEM = Long.parseLong(a[2]) << 20;
+        byte[] kernelFile = a.length > 1 && !a[0].equals("cpuid") ? Files.readAllBytes(Path.of(a[1])) : null; if (a.length > 2 && !a[0].equals("cpuid")) MEM = Long.parseLong(a[2]) << 20;
         byte[] code64 = {0x66, (byte)0xba, (byte)0xf8, 0x03, (byte)0x89, (byte)0xf0, (byte)0xef,
             (byte)0x8b, 0x04, 0x25, 0x02, 0x72, 0x00, 0x00, (byte)0xef,
             (byte)0x8c, (byte)0xc8, (byte)0xef, (byte)0xf4};
         byte[] code32 = {0x66, (byte)0xba, (byte)0xf8, 0x03, (byte)0x89, (byte)0xd8, (byte)0xef,
             (byte)0x8b, 0x03, (byte)0xef, (byte)0x8c, (byte)0xc8, (byte)0xef, (byte)0xf4};
+        if (a[0].equals("cpuid")) {
+            code64 = new byte[] {(byte)0xb8, 1, 0, 0, 0, 0x31, (byte)0xc9, 0x0f, (byte)0xa2, (byte)0x89, (byte)0xd7,
+                0x66, (byte)0xba, (byte)0xf8, 0x03, (byte)0x89, (byte)0xd8, (byte)0xef, (byte)0x89, (byte)0xc8, (byte)0xef,
+                (byte)0xb8, 0x0b, 0, 0, 0, (byte)0xb9, 1, 0, 0, 0, 0x0f, (byte)0xa2, (byte)0x89, (byte)0xd7,
+                0x66, (byte)0xba, (byte)0xf8, 0x03, (byte)0x89, (byte)0xf8, (byte)0xef, (byte)0x89, (byte)0xd8, (byte)0xef,
+                (byte)0xb8, 0, 0, 0, 0x40, 0x31, (byte)0xc9, 0x0f, (byte)0xa2,
+                0x66, (byte)0xba, (byte)0xf8, 0x03, (byte)0x89, (byte)0xd8, (byte)0xef, (byte)0xf4};
+            java.util.List<io.jvmm.boot.cpu.CpuidEntry> sup = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(Path.of("supported.txt"))) {
+                String[] f = line.trim().split(" ");
+                sup.add(new io.jvmm.boot.cpu.CpuidEntry(Integer.parseUnsignedInt(f[0]), Integer.parseUnsignedInt(f[1]), Integer.parseUnsignedInt(f[2]),
+                    Integer.parseUnsignedInt(f[3]), Integer.parseUnsignedInt(f[4]), Integer.parseUnsignedInt(f[5]), Integer.parseUnsignedInt(f[6])));
+            }
+            io.jvmm.boot.cpu.CpuProfile p = io.jvmm.boot.cpu.CpuProfile.detect(Path.of("/"));
+            System.out.println(p.description());
+            StringBuilder t = new StringBuilder();
+            for (var e : p.cpuidFor(sup, Integer.parseInt(a[1]), Integer.parseInt(a[2]))) {
+                t.append(Integer.toUnsignedString(e.function())).append(' ').append(Integer.toUnsignedString(e.index())).append(' ').append(e.flags()).append(' ')
+                 .append(Integer.toUnsignedString(e.eax())).append(' ').append(Integer.toUnsignedString(e.ebx())).append(' ')
+                 .append(Integer.toUnsignedString(e.ecx())).append(' ').append(Integer.toUnsignedString(e.edx())).append('\n');
+                if (e.function() == 1 || e.function() == 0xb || e.function() == 0x40000000) System.out.println(e);
+            }
+            Files.writeString(Path.of("cpuid.txt"), t.toString());
+            kernelFile = null;
+        }
         byte[] image = kernelFile != null ? kernelFile : elf(pvh, code64, code32);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(MEM, 4096);

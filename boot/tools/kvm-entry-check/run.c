@@ -1,14 +1,4 @@
-// Manual check, outside the Maven build: runs the boot module's output under real KVM.
-// Harness.java (in this directory) runs LinuxLoader and writes mem.bin (guest memory) and state.txt
-// (the CpuState); this program loads both into a VM with one vCPU and runs it. With no kernel given,
-// the harness builds a tiny ELF whose entry code writes rsi/ebx, a word read through the tables
-// (zero page "HdrS" / start info magic) and CS to port 0x3f8, then halts.
-//   gcc -O -o run run.c
-//   CP=../../target/jvmm-boot-0.1.0-SNAPSHOT.jar:../../../vmm-core/target/jvmm-vmm-core-0.1.0-SNAPSHOT.jar
-//   java -cp $CP Harness.java elf64 && ./run            (expect 0x7000, 0x53726448, 0x10, hlt)
-//   java -cp $CP Harness.java pvh && ./run              (expect 0x6000, 0x336ec578, 0x10, hlt)
-//   java -cp $CP Harness.java bz /path/bzImage 256 && timeout 60 ./run 256 100000000
-//       (a real kernel: serial bytes to stdout, and a RIP/CR3 sample every 10 s)
+// Runs the loader's output under KVM: 32 MiB guest memory from mem.bin, registers from state.txt.
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -34,12 +24,22 @@ int main(int argc, char **argv) {
   struct kvm_userspace_memory_region r = {0, 0, 0, MEM, (unsigned long)mem};
   if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r)) perror("region");
   ioctl(vm, KVM_SET_TSS_ADDR, 0xfffbd000);
-  int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+  int vcpu = ioctl(vm, KVM_CREATE_VCPU, getenv("VCPU_ID") ? atoi(getenv("VCPU_ID")) : 0);
   struct kvm_run *run = mmap(0, ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0), PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
   // CPUID: pass the supported table so long mode is allowed
   struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cp = {.c.nent = 256};
   if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cp)) perror("cpuid");
-  if (ioctl(vcpu, KVM_SET_CPUID2, &cp)) perror("setcpuid");
+  FILE *sf = fopen("supported.txt", "w");
+  for (unsigned i = 0; i < cp.c.nent; i++)
+    fprintf(sf, "%u %u %u %u %u %u %u\n", cp.e[i].function, cp.e[i].index, cp.e[i].flags, cp.e[i].eax, cp.e[i].ebx, cp.e[i].ecx, cp.e[i].edx);
+  fclose(sf);
+  FILE *cf = getenv("CPUID") ? fopen(getenv("CPUID"), "r") : NULL;
+  if (cf) {  // a table shaped by CpuidTable instead of the raw supported one
+    unsigned n = 0;
+    while (n < 256 && fscanf(cf, "%u %u %u %u %u %u %u", &cp.e[n].function, &cp.e[n].index, &cp.e[n].flags, &cp.e[n].eax, &cp.e[n].ebx, &cp.e[n].ecx, &cp.e[n].edx) == 7) n++;
+    cp.c.nent = n; fclose(cf); printf("KVM_SET_CPUID2 with %u shaped entries\n", n);
+  }
+  if (ioctl(vcpu, KVM_SET_CPUID2, &cp)) { perror("KVM_SET_CPUID2"); return 1; }
   FILE *f = fopen("state.txt", "r");
   struct kvm_regs regs; memset(&regs, 0, sizeof regs);
   unsigned long long *g = (unsigned long long *)&regs;
