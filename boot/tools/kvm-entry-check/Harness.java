@@ -5,6 +5,7 @@ import java.nio.*;
 import java.nio.file.*;
 import java.io.*;
 
+/** Writes mem.bin, state.txt (and cpuid.txt) for run.c; see the comment at the top of run.c. Not part of the build. */
 public class Harness {
     static long MEM = 32L << 20;
     public static void main(String[] a) throws Exception {
