@@ -4,6 +4,9 @@ import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.memory.GuestRegion;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.List;
 
 /**
@@ -14,44 +17,58 @@ import java.util.List;
  * {@link BootLayout} for the map.
  */
 public final class LinuxLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(LinuxLoader.class);
+
     private LinuxLoader() {
     }
 
-    /** Linux's x86 COMMAND_LINE_SIZE, the limit for an ELF kernel (which has no cmdline_size field). */
+    /** Linux's x86 COMMAND_LINE_SIZE (arch/x86/include/asm/setup.h), terminating NUL included. */
     public static final int COMMAND_LINE_SIZE = 2048;
+    /** The cmdline_size an ELF kernel (which has no header) gets: COMMAND_LINE_SIZE without the NUL. */
+    public static final int ELF_CMDLINE_SIZE = COMMAND_LINE_SIZE - 1;
     /** Smallest guest RAM the loader accepts: its low tables plus room for a kernel. */
     public static final long MIN_LOW_RAM = 2 * 1024 * 1024;
 
+    /**
+     * Detects the kernel format (ELF magic, else bzImage "HdrS"), loads kernel, initrd, command line
+     * and MP table, writes the zero page or PVH start info and the entry tables, and returns the
+     * boot vCPU's state. Every problem with the inputs is a {@link BootException}.
+     */
     public static BootResult load(GuestMemory memory, BootConfig config) {
         long ramEnd = lowRamEnd(memory);
+        List<E820.Entry> e820 = E820.build(memory);
+        if (ElfKernel.hasMagic(config.kernel())) {
+            return loadElf(memory, config, ramEnd, e820);
+        }
+        if (!isBzImage(config.kernel())) {
+            throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
+                    + " magic at 0x202); " + config.kernel().length + " bytes");
+        }
+        return loadBzImage(memory, config, ramEnd, e820);
+    }
+
+    private static BootResult loadElf(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
         byte[] image = config.kernel();
         GuestAddress cmdline = BootLayout.CMDLINE_START;
-        List<E820.Entry> e820 = E820.build(memory);
-        if (ElfKernel.hasMagic(image)) {
-            ElfKernel elf = ElfKernel.parse(image);
-            elf.load(memory, image, ramEnd);
-            Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
-            memory.write(cmdline, KernelCmdline.encode(config.cmdline(), COMMAND_LINE_SIZE));
-            MpTable.write(memory, config.cpus());
-            CpuState cpu;
-            BootResult.KernelFormat format;
-            if (elf.pvhEntry().isPresent()) {
-                GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
-                cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
-                format = BootResult.KernelFormat.ELF_PVH;
-            } else {
-                BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
-                        new BootParams.Fields(elf.start(), cmdline, COMMAND_LINE_SIZE, initrd.addr(), initrd.size()),
-                        e820);
-                cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
-                format = BootResult.KernelFormat.ELF_64;
-            }
-            return result(format, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
+        ElfKernel elf = ElfKernel.parse(image);
+        elf.load(memory, image, ramEnd);
+        Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
+        memory.write(cmdline, KernelCmdline.encode(config.cmdline(), ELF_CMDLINE_SIZE));
+        MpTable.write(memory, config.cpus());
+        if (elf.pvhEntry().isPresent()) {
+            GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
+            CpuState cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
+            return result(BootResult.KernelFormat.ELF_PVH, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
         }
-        if (!isBzImage(image)) {
-            throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
-                    + " magic at 0x202); " + image.length + " bytes");
-        }
+        BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
+                new BootParams.Fields(elf.start(), cmdline, ELF_CMDLINE_SIZE, initrd.addr(), initrd.size()), e820);
+        CpuState cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
+        return result(BootResult.KernelFormat.ELF_64, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
+    }
+
+    private static BootResult loadBzImage(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
+        byte[] image = config.kernel();
+        GuestAddress cmdline = BootLayout.CMDLINE_START;
         SetupHeader header = SetupHeader.parse(image);
         BzImage bz = BzImage.place(header, image.length, ramEnd);
         bz.load(memory, image);
@@ -73,15 +90,22 @@ public final class LinuxLoader {
     }
 
     /**
-     * End of the RAM region that starts at guest address 0, capped at the MMIO hole: everything the
-     * loader writes goes below it.
+     * End of the RAM region that starts at guest address 0, which must stay below the MMIO hole:
+     * everything the loader writes goes below it.
      */
     static long lowRamEnd(GuestMemory memory) {
+        for (GuestRegion r : memory.regions()) {
+            if (Long.compareUnsigned(r.start().value(), BootLayout.FOUR_GIB) < 0
+                    && Long.compareUnsigned(r.end().value(), BootLayout.MMIO_START) > 0) {
+                throw new BootException("guest memory region " + r.start() + "-" + r.end() + " overlaps the MMIO hole"
+                        + " 0xc0000000-0x100000000; RAM above 3 GiB must start at 4 GiB");
+            }
+        }
         GuestRegion low = memory.regions().getFirst();
         if (low.start().value() != 0) {
             throw new BootException("guest memory must start at address 0 (it starts at " + low.start() + ")");
         }
-        long end = Math.min(low.end().value(), BootLayout.MMIO_START);
+        long end = low.end().value();
         if (end < MIN_LOW_RAM) {
             throw new BootException("guest memory of " + end + " bytes is too small to boot Linux (need at least "
                     + MIN_LOW_RAM / (1024 * 1024) + " MiB)");
@@ -91,7 +115,9 @@ public final class LinuxLoader {
 
     private static BootResult result(BootResult.KernelFormat format, CpuState cpu, long start, long end,
                                      Initrd initrd, String cmdline, List<E820.Entry> e820) {
-        return new BootResult(format, cpu, GuestAddress.of(start), GuestAddress.of(end),
+        BootResult result = new BootResult(format, cpu, GuestAddress.of(start), GuestAddress.of(end),
                 initrd.size() == 0 ? null : GuestAddress.of(initrd.addr()), initrd.size(), cmdline, e820);
+        LOG.debug("{}", result.summary());
+        return result;
     }
 }

@@ -47,4 +47,14 @@ class E820Test {
             assertEquals(t.memory.totalSize() - (0x100000 - 0x9e000), ram);
         }
     }
+
+    @Test
+    void loaderRejectsRamInTheMmioHole() {
+        try (TestMemory t = TestMemory.sparse(java.util.List.of(new long[] {0, 0xc000_1000L}))) {
+            BootException e = org.junit.jupiter.api.Assertions.assertThrows(BootException.class,
+                    () -> LinuxLoader.load(t.memory, new BootConfig(TestImages.elf(true), null, "", 1)));
+            assertEquals("guest memory region 0x0-0xc0001000 overlaps the MMIO hole 0xc0000000-0x100000000;"
+                    + " RAM above 3 GiB must start at 4 GiB", e.getMessage());
+        }
+    }
 }

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Loads real kernels when this machine has some: the guest-images cache (~/.cache/jvmm/images/*
- * /vmlinux and bzImage) and the host's /boot/vmlinuz-*. Skips when there are none; the synthetic
+ * /vmlinux and bzImage), the host's /boot/vmlinuz-* and -Djvmm.boot.testKernel=FILE. Skips when there
+ * are none; the synthetic
  * images in the other tests do not depend on these.
  */
 class RealKernelSmokeTest {
@@ -30,6 +31,10 @@ class RealKernelSmokeTest {
                 s.filter(p -> p.getFileName().toString().equals("vmlinux") || p.getFileName().toString().equals("bzImage"))
                         .filter(Files::isRegularFile).forEach(kernels::add);
             }
+        }
+        String extra = System.getProperty("jvmm.boot.testKernel", "");
+        if (!extra.isBlank()) {
+            kernels.add(Path.of(extra));
         }
         Path boot = Path.of("/boot");
         if (Files.isDirectory(boot)) {
