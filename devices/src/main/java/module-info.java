@@ -2,4 +2,9 @@
 module io.jvmm.devices {
     requires io.jvmm.core;
     requires org.slf4j;
+
+    exports io.jvmm.devices.virtio;
+    exports io.jvmm.devices.virtio.blk;
+    exports io.jvmm.devices.virtio.net;
+    exports io.jvmm.devices.virtio.rng;
 }
