@@ -18,6 +18,9 @@ public abstract class AbstractVirtioDevice implements VirtioDevice {
     protected VirtioInterrupt interrupt;
     protected long ackedFeatures;
 
+    protected AbstractVirtioDevice() {
+    }
+
     @Override
     public final VirtioCounters counters() {
         return counters;

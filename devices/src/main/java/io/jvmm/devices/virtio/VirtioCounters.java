@@ -14,6 +14,8 @@ public final class VirtioCounters {
 
     /** What was counted. */
     public enum Counter {
+        /** Chains returned to the driver through the used ring (not an error: the device's work). */
+        USED_BUFFERS,
         /** The device set DEVICE_NEEDS_RESET (section 2.1.2); one of the causes below is counted too. */
         DEVICE_NEEDS_RESET,
         /** Queue size not a power of two or above QueueNumMax, or rings misaligned/outside memory. */
@@ -57,6 +59,9 @@ public final class VirtioCounters {
 
     private final AtomicLongArray counts = new AtomicLongArray(Counter.values().length);
 
+    public VirtioCounters() {
+    }
+
     public void increment(Counter counter) {
         counts.incrementAndGet(counter.ordinal());
     }
@@ -74,7 +79,7 @@ public final class VirtioCounters {
         return map;
     }
 
-    /** The non-zero counters, for a log line: {@code {RX_DROPPED=3}}. */
+    /** The non-zero counters, for a log line: {@code {USED_BUFFERS=12, RX_DROPPED=3}}. */
     @Override
     public String toString() {
         Map<Counter, Long> map = new EnumMap<>(Counter.class);

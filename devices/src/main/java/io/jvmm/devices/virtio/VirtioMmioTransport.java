@@ -337,7 +337,8 @@ public final class VirtioMmioTransport implements BusDevice {
                     return;
                 }
                 built.add(new Virtqueue(i, memory, c.size, desc, avail, used,
-                        has(driverFeatures, VIRTIO_RING_F_EVENT_IDX), has(driverFeatures, VIRTIO_RING_F_INDIRECT_DESC)));
+                        has(driverFeatures, VIRTIO_RING_F_EVENT_IDX), has(driverFeatures, VIRTIO_RING_F_INDIRECT_DESC),
+                        counters));
             }
             List<Virtqueue> view = java.util.Collections.unmodifiableList(built);
             try {

@@ -51,6 +51,7 @@ public final class Virtqueue {
     private final GuestAddress used;
     private final boolean eventIdx;
     private final boolean indirect;
+    private final VirtioCounters counters;
 
     private int lastAvailIdx;      // next available-ring slot to take (free-running u16)
     private int nextUsedIdx;       // next used-ring slot to fill (free-running u16)
@@ -60,8 +61,9 @@ public final class Virtqueue {
 
     /** Builds a queue whose layout {@link #checkLayout} accepted. */
     Virtqueue(int index, GuestMemory memory, int size, GuestAddress desc, GuestAddress avail, GuestAddress used,
-              boolean eventIdx, boolean indirect) {
+              boolean eventIdx, boolean indirect, VirtioCounters counters) {
         this.index = index;
+        this.counters = counters;
         this.memory = memory;
         this.size = size;
         this.desc = desc;
@@ -159,6 +161,7 @@ public final class Virtqueue {
         // element it publishes (section 2.7.8, "the device MUST ... before updating idx").
         VarHandle.releaseFence();
         memory.writeU16(used.plus(2), nextUsedIdx);
+        counters.increment(VirtioCounters.Counter.USED_BUFFERS);
     }
 
     /**

@@ -6,7 +6,9 @@ package io.jvmm.devices.virtio;
  * loop decides what to do with it.
  */
 public final class VirtqueueException extends Exception {
-    private final VirtioCounters.Counter reason;
+    private static final long serialVersionUID = 1L;
+
+    private final transient VirtioCounters.Counter reason;
 
     public VirtqueueException(VirtioCounters.Counter reason, String message) {
         super(message, null, false, false); // no stack trace: a guest can make these at will

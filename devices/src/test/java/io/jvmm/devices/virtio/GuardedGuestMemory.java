@@ -25,12 +25,18 @@ public final class GuardedGuestMemory implements AutoCloseable {
     public static final int GUARD = 4096;
     private static final byte PATTERN = (byte) 0x5a;
 
-    private final Arena arena = Arena.ofConfined();
+    private final Arena arena;
     private final List<MemorySegment> guards = new ArrayList<>();
     private final GuestMemory memory;
 
-    /** @param layout pairs of (guest start, size) */
+    /** Confined to the creating thread; @param layout pairs of (guest start, size) */
     public GuardedGuestMemory(long... layout) {
+        this(false, layout);
+    }
+
+    /** @param shared usable from several threads (an I/O thread); @param layout pairs of (start, size) */
+    public GuardedGuestMemory(boolean shared, long... layout) {
+        arena = shared ? Arena.ofShared() : Arena.ofConfined();
         long total = GUARD;
         for (int i = 1; i < layout.length; i += 2) {
             total += layout[i] + GUARD;

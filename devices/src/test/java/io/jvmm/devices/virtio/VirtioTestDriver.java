@@ -3,6 +3,7 @@ package io.jvmm.devices.virtio;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +102,12 @@ public final class VirtioTestDriver {
     /** Queue setup with the ring addresses given, for tests that place them badly on purpose. */
     public DriverQueue setupQueueAt(int index, int size, long desc, long avail, long used, boolean eventIdx,
                                     boolean indirect) {
+        configureQueue(index, size, desc, avail, used);
+        return new DriverQueue(index, size, desc, avail, used, eventIdx, indirect);
+    }
+
+    /** Writes queue {@code index}'s registers, whatever the values, and sets QueueReady. */
+    public void configureQueue(int index, int size, long desc, long avail, long used) {
         writeReg(VIRTIO_MMIO_QUEUE_SEL, index);
         writeReg(VIRTIO_MMIO_QUEUE_NUM, size);
         writeReg(VIRTIO_MMIO_QUEUE_DESC_LOW, (int) desc);
@@ -110,7 +117,6 @@ public final class VirtioTestDriver {
         writeReg(VIRTIO_MMIO_QUEUE_USED_LOW, (int) used);
         writeReg(VIRTIO_MMIO_QUEUE_USED_HIGH, (int) (used >>> 32));
         writeReg(VIRTIO_MMIO_QUEUE_READY, 1);
-        return new DriverQueue(index, size, desc, avail, used, eventIdx, indirect);
     }
 
     public void driverOk() {
@@ -179,7 +185,8 @@ public final class VirtioTestDriver {
             }
             memory.writeU16(new GuestAddress(avail + 4 + 2L * (availIdx % size)), head);
             availIdx = (availIdx + 1) & 0xffff;
-            memory.writeU16(new GuestAddress(avail + 2), availIdx); // virtio_wmb() then idx
+            VarHandle.releaseFence(); // virtio_wmb(): the entry before the idx that publishes it
+            memory.writeU16(new GuestAddress(avail + 2), availIdx);
             return head;
         }
 
@@ -192,6 +199,7 @@ public final class VirtioTestDriver {
          * waits for it; returns whether a notification was sent.
          */
         public boolean kick() {
+            VarHandle.fullFence(); // virtio_mb() in virtqueue_kick_prepare()
             int old = notifiedAvailIdx;
             notifiedAvailIdx = availIdx;
             boolean needed = eventIdx ? Virtqueue.vringNeedEvent(availEvent(), availIdx, old)
@@ -212,6 +220,7 @@ public final class VirtioTestDriver {
         public List<Used> takeUsed() {
             List<Used> out = new ArrayList<>();
             int usedIdx = memory.readU16(new GuestAddress(used + 2));
+            VarHandle.acquireFence(); // virtio_rmb(): the elements after the idx
             while (lastUsedIdx != usedIdx) {
                 long e = used + 4 + 8L * (lastUsedIdx % size);
                 int id = memory.readInt(new GuestAddress(e));

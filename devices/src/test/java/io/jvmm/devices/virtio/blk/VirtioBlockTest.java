@@ -228,7 +228,7 @@ class VirtioBlockTest {
         IOException e = assertThrows(IOException.class, () -> RawFileBackend.open(dir.resolve("nope.img"), false));
         assertTrue(e.getMessage().contains("nope.img: no such file"), e.getMessage());
         guest = new GuardedGuestMemory(0, 4096);
-        blk = new VirtioBlock(new MemoryBackend(), "x");
+        blk = new VirtioBlock(new MemoryBlockBackend(4096, false), "x");
         backend = null;
     }
 
@@ -236,7 +236,7 @@ class VirtioBlockTest {
     void backendFailureGivesIoErr() throws IOException {
         guest = new GuardedGuestMemory(0, 1 << 20);
         mem = guest.memory();
-        MemoryBackend failing = new MemoryBackend();
+        MemoryBlockBackend failing = new MemoryBlockBackend(4096, false);
         failing.fail = true;
         blk = new VirtioBlock(failing, "x");
         AtomicInteger irqs = new AtomicInteger();
@@ -250,26 +250,5 @@ class VirtioBlockTest {
         assertEquals(VIRTIO_BLK_S_IOERR, request(VIRTIO_BLK_T_FLUSH, 0, List.of(), false)[0]);
         assertEquals(2, blk.counters().get(Counter.BACKEND_ERROR));
         backend = null;
-    }
-
-    /** A 4 KiB in-memory disk that can be told to fail. */
-    static final class MemoryBackend implements BlockBackend {
-        final byte[] data = new byte[4096];
-        boolean fail;
-
-        @Override public long size() { return data.length; }
-        @Override public boolean readOnly() { return false; }
-        @Override public void read(long position, ByteBuffer dst) throws IOException {
-            if (fail) { throw new IOException("injected"); }
-            dst.put(data, (int) position, dst.remaining());
-        }
-        @Override public void write(long position, ByteBuffer src) throws IOException {
-            if (fail) { throw new IOException("injected"); }
-            src.get(data, (int) position, src.remaining());
-        }
-        @Override public void flush() throws IOException {
-            if (fail) { throw new IOException("injected"); }
-        }
-        @Override public void close() { }
     }
 }
