@@ -263,6 +263,7 @@ public final class VirtioMmioTransport implements BusDevice {
             case VIRTIO_MMIO_QUEUE_READY -> {
                 if (q != null && (value & 1) == 0) {
                     q.ready = false;
+                    disableLiveQueue(queueSel);
                 } else if (queueWritable) {
                     q.ready = true;
                 }
@@ -278,6 +279,15 @@ public final class VirtioMmioTransport implements BusDevice {
             case VIRTIO_MMIO_SHM_SEL -> shmSel = value;
             case VIRTIO_MMIO_QUEUE_RESET -> { } // VIRTIO_F_RING_RESET is not offered
             default -> counters.increment(VirtioCounters.Counter.INVALID_REGISTER_ACCESS);
+        }
+    }
+
+    /** QueueReady 0 on a live queue: the device must stop touching its rings (section 4.2.2.1). */
+    private void disableLiveQueue(int index) {
+        synchronized (processingLock) {
+            if (queues != null && queues.get(index) != null) {
+                queues.get(index).disable();
+            }
         }
     }
 
@@ -402,7 +412,13 @@ public final class VirtioMmioTransport implements BusDevice {
                 return; // already reported
             }
             counters.increment(VirtioCounters.Counter.DEVICE_NEEDS_RESET);
-            LOG.warn("{}: device needs reset: {} ({})", name, detail, reason);
+            // A guest can repeat this at will: one warning per device, the rest at debug level.
+            if (counters.get(VirtioCounters.Counter.DEVICE_NEEDS_RESET) == 1) {
+                LOG.warn("{}: device needs reset: {} ({}); further ones are logged at debug level", name, detail,
+                        reason);
+            } else {
+                LOG.debug("{}: device needs reset: {} ({})", name, detail, reason);
+            }
             // Section 2.1.2: after setting DEVICE_NEEDS_RESET with DRIVER_OK set, the device MUST send a
             // configuration change notification.
             interruptStatus.getAndUpdate(s -> s | VIRTIO_MMIO_INT_CONFIG);

@@ -58,6 +58,7 @@ public final class Virtqueue {
     private int signalledUsedIdx;  // used idx at the last interrupt, for EVENT_IDX
     private boolean signalledValid;
     private boolean broken;
+    private volatile boolean disabled;
 
     /** Builds a queue whose layout {@link #checkLayout} accepted. */
     Virtqueue(int index, GuestMemory memory, int size, GuestAddress desc, GuestAddress avail, GuestAddress used,
@@ -102,6 +103,14 @@ public final class Virtqueue {
         return size;
     }
 
+    /**
+     * The driver wrote 0 to QueueReady: from now on the device must not touch the rings (section
+     * 4.2.2.1), so the queue hands out no more chains.
+     */
+    void disable() {
+        disabled = true;
+    }
+
     /** True after the queue reported a protocol error; it hands out no more chains. */
     public boolean isBroken() {
         return broken;
@@ -114,7 +123,7 @@ public final class Virtqueue {
      * meanwhile. Throws when the guest broke the protocol; the queue is then broken.
      */
     public DescriptorChain pop() throws VirtqueueException {
-        if (broken) {
+        if (broken || disabled) {
             return null;
         }
         try {
@@ -153,6 +162,9 @@ public final class Virtqueue {
      * the element first, then, after a release fence, the used idx that publishes it.
      */
     public void addUsed(int headIndex, long len) {
+        if (disabled) {
+            return; // the rings may already be freed by the driver
+        }
         GuestAddress elem = used.plus(4 + 8L * (nextUsedIdx % size));
         memory.writeInt(elem, headIndex);
         memory.writeInt(elem.plus(4), (int) Math.min(len, 0xffffffffL));
@@ -169,6 +181,9 @@ public final class Virtqueue {
      * with EVENT_IDX, when used idx passed used_event; otherwise unless VIRTQ_AVAIL_F_NO_INTERRUPT.
      */
     boolean needsInterrupt() {
+        if (disabled) {
+            return false;
+        }
         // Full fence: the used idx store above must be visible before we read the driver's
         // used_event/flags, which it writes before re-reading used idx (store-load, section 2.7.7).
         VarHandle.fullFence();

@@ -56,7 +56,7 @@ class VirtioFuzzTest {
     private int cleanInputs;
 
     @Test
-    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void randomGuestsNeverBreakTheDevices() {
         System.out.println("VirtioFuzzTest: seed " + seed + ", " + inputs + " inputs");
         try (GuardedGuestMemory guest = new GuardedGuestMemory(REGION_A, SIZE_A, REGION_B, SIZE_B)) {

@@ -256,4 +256,19 @@ class VirtioMmioTransportTest {
         transport.notifyQueue(-1);
         assertEquals(1, device.notifications);
     }
+
+    @Test
+    void queueReadyZeroStopsTheDeviceFromTouchingTheQueue() {
+        assertTrue(driver.negotiate(MODERN));
+        VirtioTestDriver.DriverQueue q = driver.setupQueue(0, 16, false, false);
+        driver.driverOk();
+        driver.writeReg(VIRTIO_MMIO_QUEUE_SEL, 0);
+        driver.writeReg(VIRTIO_MMIO_QUEUE_READY, 0);
+        assertEquals(0, driver.readReg(VIRTIO_MMIO_QUEUE_READY));
+        q.add(List.of(new VirtioTestDriver.Buf(driver.alloc(4, 4), 4, true)));
+        q.notifyDevice();
+        assertTrue(q.takeUsed().isEmpty());
+        assertTrue(device.chains.isEmpty());
+        assertEquals(0, driver.interrupts());
+    }
 }
