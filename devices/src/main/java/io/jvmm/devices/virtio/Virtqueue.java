@@ -58,6 +58,7 @@ public final class Virtqueue {
     private int signalledUsedIdx;  // used idx at the last interrupt, for EVENT_IDX
     private boolean signalledValid;
     private boolean broken;
+    private boolean notifySuppressed; // VIRTQ_USED_F_NO_NOTIFY is set in used->flags (no EVENT_IDX)
     private volatile boolean disabled;
 
     /** Builds a queue whose layout {@link #checkLayout} accepted. */
@@ -117,10 +118,13 @@ public final class Virtqueue {
     }
 
     /**
-     * Takes the next available chain, or returns null when the driver has made none available. With
-     * EVENT_IDX, an empty queue first publishes avail_event so that the driver notifies on its next
-     * buffer (section 2.7.10), then looks again to close the race with a driver that added one
-     * meanwhile. Throws when the guest broke the protocol; the queue is then broken.
+     * Takes the next available chain, or returns null when the driver has made none available.
+     * Notification suppression (section 2.7.10), as vhost does it: while the device is taking chains
+     * it asks the driver not to notify (VIRTQ_USED_F_NO_NOTIFY, or a stale avail_event with
+     * EVENT_IDX); when the queue runs empty it asks for notifications again (clears the flag, or
+     * publishes avail_event = the next index it will look at), then looks once more to close the race
+     * with a driver that added a buffer in between. Throws when the guest broke the protocol; the
+     * queue is then broken.
      */
     public DescriptorChain pop() throws VirtqueueException {
         if (broken || disabled) {
@@ -128,15 +132,24 @@ public final class Virtqueue {
         }
         try {
             int availIdx = readAvailIdx();
-            if (availIdx == lastAvailIdx && eventIdx) {
-                memory.writeU16(used.plus(4 + 8L * size), lastAvailIdx); // avail_event
-                // Full fence: our avail_event store must be visible before we re-read idx, which the
-                // driver stores before reading avail_event (the store-load pattern of section 2.7.10).
+            if (availIdx == lastAvailIdx && (eventIdx || notifySuppressed)) {
+                if (eventIdx) {
+                    memory.writeU16(used.plus(4 + 8L * size), lastAvailIdx); // avail_event
+                } else {
+                    memory.writeU16(used, 0); // used->flags: notifications wanted again
+                    notifySuppressed = false;
+                }
+                // Full fence: our store must be visible before we re-read idx, which the driver stores
+                // before it reads avail_event / used->flags (the store-load pattern of section 2.7.10).
                 VarHandle.fullFence();
                 availIdx = readAvailIdx();
             }
             if (availIdx == lastAvailIdx) {
                 return null;
+            }
+            if (!eventIdx && !notifySuppressed) {
+                memory.writeU16(used, VIRTQ_USED_F_NO_NOTIFY); // we are looking anyway
+                notifySuppressed = true;
             }
             int pending = (availIdx - lastAvailIdx) & 0xffff;
             if (pending > size) {

@@ -17,6 +17,8 @@ final class RecordingDevice extends AbstractVirtioDevice {
     int resets;
     int notifications;
     long activatedFeatures;
+    /** Runs as each chain is taken, while the device is still processing. */
+    Runnable onChain = () -> { };
 
     @Override
     public int deviceType() {
@@ -77,6 +79,7 @@ final class RecordingDevice extends AbstractVirtioDevice {
         DescriptorChain chain;
         while ((chain = pop(q)) != null) {
             chains.add(chain);
+            onChain.run();
             byte[] fill = new byte[(int) Math.min(chain.writableLength(), 1 << 20)];
             java.util.Arrays.fill(fill, (byte) 0xab);
             int n = chain.write(memory, 0, fill, 0, fill.length);

@@ -200,6 +200,9 @@ public final class VirtioTestDriver {
          */
         public boolean kick() {
             VarHandle.fullFence(); // virtio_mb() in virtqueue_kick_prepare()
+            if (availIdx == notifiedAvailIdx) {
+                return false; // nothing added since the last kick (Linux kicks only after adding)
+            }
             int old = notifiedAvailIdx;
             notifiedAvailIdx = availIdx;
             boolean needed = eventIdx ? Virtqueue.vringNeedEvent(availEvent(), availIdx, old)
@@ -230,6 +233,10 @@ public final class VirtioTestDriver {
                 lastUsedIdx = (lastUsedIdx + 1) & 0xffff;
             }
             return out;
+        }
+
+        public int freeDescriptors() {
+            return free.size();
         }
 
         public int usedIdx() {

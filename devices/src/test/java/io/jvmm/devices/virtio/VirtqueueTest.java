@@ -266,4 +266,18 @@ class VirtqueueTest {
         assertFalse(Virtqueue.vringNeedEvent(7, 7, 3));
         assertTrue(Virtqueue.vringNeedEvent(0xffff, 1, 0xfffe), "wraps at 2^16");
     }
+
+    @Test
+    void noNotifyIsSetWhileProcessingAndClearedWhenTheQueueRunsEmpty() {
+        VirtioTestDriver.DriverQueue q = start(0);
+        int[] flagsSeen = new int[1];
+        device.onChain = () -> flagsSeen[0] = mem.readU16(new GuestAddress(q.used));
+        q.add(List.of(new Buf(driver.alloc(4, 4), 4, true)));
+        assertTrue(q.kick());
+        assertEquals(Virtqueue.VIRTQ_USED_F_NO_NOTIFY, flagsSeen[0], "no kicks wanted while the device works");
+        assertEquals(0, mem.readU16(new GuestAddress(q.used)), "kicks wanted again once the queue is empty");
+        q.add(List.of(new Buf(driver.alloc(4, 4), 4, true)));
+        assertTrue(q.kick());
+        assertEquals(2, q.takeUsed().size());
+    }
 }
