@@ -54,6 +54,7 @@ public final class MemoryBlockBackend implements BlockBackend {
     public void write(long position, ByteBuffer src) throws IOException {
         if (readOnly) {
             outOfRange++; // the device must not even try
+            throw new IOException("read-only");
         }
         if (fail || !inRange(position, src.remaining())) {
             throw new IOException("injected failure or out of range");
