@@ -202,6 +202,12 @@ final class RunCommand implements Callable<Integer> {
 
     private static void printStats(Machine machine) {
         StringBuilder sb = new StringBuilder();
+        long firstExit = machine.stats().firstExitNanos();
+        if (firstExit != 0) {
+            sb.append(String.format("first guest exit (guest running, e.g. kernel entry): %.1f ms after the first KVM_RUN, "
+                    + "VM build took %.1f ms%n", (firstExit - machine.firstRunNanos()) / 1e6,
+                    (machine.firstRunNanos() - machine.buildStartNanos()) / 1e6));
+        }
         machine.bootTime().ifPresentOrElse(
                 t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
                         t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
