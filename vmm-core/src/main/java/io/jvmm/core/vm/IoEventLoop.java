@@ -37,7 +37,7 @@ public final class IoEventLoop implements AutoCloseable {
     }
 
     private final List<Source> sources = new ArrayList<>();
-    private final OwnedFd wakeup = Sys.eventfd(Sys.EFD_NONBLOCK);
+    private OwnedFd wakeup; // created by start(): a machine without I/O sources never needs it
     private volatile boolean stopping;
     private Thread thread;
 
@@ -66,10 +66,15 @@ public final class IoEventLoop implements AutoCloseable {
         sources.add(s);
     }
 
+    /** Starts the {@code vmm-io} thread; does nothing when no source was added (no thread, no fds). */
     public synchronized void start() {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
+        if (sources.isEmpty()) {
+            return;
+        }
+        wakeup = Sys.eventfd(Sys.EFD_NONBLOCK);
         List<Source> fixed = List.copyOf(sources);
         thread = Thread.ofPlatform().name("vmm-io").daemon(true).start(() -> loop(fixed));
     }
@@ -135,7 +140,7 @@ public final class IoEventLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            wakeup.close();
         }
-        wakeup.close();
     }
 }
