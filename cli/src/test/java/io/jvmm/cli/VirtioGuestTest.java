@@ -104,14 +104,14 @@ class VirtioGuestTest {
         }
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "jvmm did not exit");
         String all = String.join("\n", lines);
-        String tail = all.length() > 5000 ? all.substring(all.length() - 5000) : all;
+        String tail = (all.length() > 5000 ? all.substring(all.length() - 5000) : all) + "\n--- stderr:\n" + err.join();
         assertTrue(all.contains(payloadSha + "  /mnt/payload/data.bin"), "payload checksum:\n" + tail);
         assertTrue(all.contains("ro-write-refused"), "write to the read-only disk must fail:\n" + tail);
         assertTrue(all.matches("(?s).*rng=[0-9a-f]{32}.*") && !all.contains("rng=" + "00".repeat(16)), "hwrng:\n" + tail);
         assertEquals(0, ping, "the namespace pings the guest:\n" + tail);
         assertEquals("hello-from-guest", fromGuest, tail);
         assertTrue(all.contains("hello-from-host"), "TCP bytes reached the guest:\n" + tail);
-        assertEquals(0, p.exitValue(), err.join());
+        assertEquals(0, p.exitValue(), tail);
 
         assertTrue(new String(debugfsCat(rw, "/written.txt"), StandardCharsets.UTF_8).contains("disk-write-ok-42"),
                 "the guest's write reached the image");

@@ -71,6 +71,11 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
         return HARDWARE;
     }
 
+    /** True for the emulating-host profile: guest kernel code runs in KVM's instruction emulator. */
+    public boolean emulating() {
+        return !cmdlineAdditions.isEmpty();
+    }
+
     /** The profile with {@code more} features cleared too (from --cpu-clear). */
     public CpuProfile withCleared(Set<CpuFeature> more) {
         if (more.isEmpty()) {
