@@ -166,14 +166,7 @@ public final class Sys {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        if (n < 0) {
-            int e = LibC.errno();
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return -e;
-            }
-            throw new SysCallException("read(" + what + ")", e);
-        }
-        return n;
+        return transferred(n, "read", what);
     }
 
     /** write(2) from {@code buf}; returns bytes written, or -errno for EAGAIN/EINTR. */
@@ -184,14 +177,19 @@ public final class Sys {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        if (n < 0) {
-            int e = LibC.errno();
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return -e;
-            }
-            throw new SysCallException("write(" + what + ")", e);
+        return transferred(n, "write", what);
+    }
+
+    /** read/write result: the byte count, -errno for the retryable EAGAIN/EINTR, else an exception. */
+    private static long transferred(long n, String call, String what) {
+        if (n >= 0) {
+            return n;
         }
-        return n;
+        int e = LibC.errno();
+        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+            return -e;
+        }
+        throw new SysCallException(call + "(" + what + ")", e);
     }
 
     /**
