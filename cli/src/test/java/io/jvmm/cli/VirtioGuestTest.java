@@ -97,7 +97,7 @@ class VirtioGuestTest {
             while ((line = out.readLine()) != null) {
                 lines.add(line.strip());
                 if (line.contains("net-ready")) {
-                    ping = sh(60, "ip", "netns", "exec", netns, "ping", "-c", "2", "-W", "10", GUEST_IP);
+                    ping = sh(60, "ip", "netns", "exec", netns, "busybox", "ping", "-c", "2", "-W", "10", GUEST_IP);
                     fromGuest = exchange();
                 }
             }
