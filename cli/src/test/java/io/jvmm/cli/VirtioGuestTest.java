@@ -80,7 +80,7 @@ class VirtioGuestTest {
                 "dd if=/dev/zero of=/dev/vdb bs=512 count=1 || echo ro-write-refused",
                 "echo rng=$(head -c 16 /dev/hwrng | od -An -tx1 | tr -d ' ')",
                 "ip link set eth0 up; ip addr add " + GUEST_IP + "/24 dev eth0; echo net-ready",
-                "echo hello-from-guest | nc -l -p 7777; echo net-done");
+                "(echo hello-from-guest; sleep 5) | nc -l -p 7777; echo net-done");
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         cmd.addAll(JvmmProcess.command("run", "--stats", "--timeout", Long.toString(TIMEOUT_S),
                 "--disk", rw + "", "--disk", ro + ",ro", "--rng", "--net", "tap=jt0,mac=52:54:00:12:34:56",
@@ -121,10 +121,9 @@ class VirtioGuestTest {
     /** Connects from the namespace to the guest's nc: sends a line, returns the line the guest sent. */
     private String exchange() throws Exception {
         for (int attempt = 0; attempt < 20; attempt++) {
-            Process nc = new ProcessBuilder("ip", "netns", "exec", netns, "busybox", "nc", "-w", "10", GUEST_IP, "7777").start();
-            try (var in = nc.getOutputStream()) {
-                in.write("hello-from-host\n".getBytes(StandardCharsets.UTF_8));
-            }
+            // Both sides keep their stdin open a few seconds so neither nc quits before the other's line arrives.
+            Process nc = new ProcessBuilder("ip", "netns", "exec", netns, "sh", "-c",
+                    "(echo hello-from-host; sleep 5) | busybox nc -w 10 " + GUEST_IP + " 7777").start();
             String got = new String(nc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             nc.waitFor(30, TimeUnit.SECONDS);
             if (!got.isEmpty()) {
