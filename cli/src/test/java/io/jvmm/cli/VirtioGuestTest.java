@@ -96,7 +96,8 @@ class VirtioGuestTest {
             String line;
             while ((line = out.readLine()) != null) {
                 lines.add(line.strip());
-                if (line.contains("net-ready")) {
+                // Whole-line match: the kernel echoes its command line, which holds "echo net-ready" too.
+                if (line.strip().equals("net-ready")) {
                     ping = sh(60, "ip", "netns", "exec", netns, "busybox", "ping", "-c", "2", "-W", "10", GUEST_IP);
                     fromGuest = exchange();
                 }

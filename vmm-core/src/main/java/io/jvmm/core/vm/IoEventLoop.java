@@ -124,9 +124,12 @@ public final class IoEventLoop implements AutoCloseable {
     /** Stops and joins the loop thread, then closes its wakeup fd. Sources' fds belong to their owners. */
     @Override
     public void close() {
-        stopping = true;
         Thread t;
         synchronized (this) {
+            if (stopping) {
+                return; // closed already
+            }
+            stopping = true;
             t = thread;
         }
         if (t != null) {
