@@ -41,8 +41,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kernel-runs", paramLabel = "N", description = "Measured runs for systems that boot Linux (default: --runs on hardware KVM, 1 on an emulating host).")
     Integer kernelRuns;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first (default ${DEFAULT-VALUE}; systems that boot Linux skip them on emulating hosts unless --kernel-runs is given).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Unmeasured runs first. Default: ${DEFAULT-VALUE}.")
     int warmup;
+
+    @Option(names = "--kernel-warmup", paramLabel = "N", description = "Unmeasured runs first for systems that boot Linux (default: --warmup on hardware KVM, 0 on an emulating host).")
+    Integer kernelWarmupRuns;
 
     @Option(names = "--command", paramLabel = "TEXT", defaultValue = "uname -a", description = "What /init runs in every VM and container. Default: ${DEFAULT-VALUE}.")
     String command;
@@ -83,6 +86,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.err);
+        // Interrupted (Ctrl-C): end what we started (a VMM can run for minutes) and remove our cgroups.
+        Thread cleanup = new Thread(() -> {
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+            MemoryCgroup.closeAll();
+        }, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            return measure(progress);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        }
+    }
+
+    private int measure(Progress progress) throws Exception {
         for (String s : systems) {
             if (!ALL.contains(s)) {
                 throw new UserError("--systems: unknown system '" + s + "' (known: " + String.join(", ", ALL) + ")");
@@ -92,9 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean emulating = "emulating".equals(host.get("kvm"));
         int measuredRuns = runs != null ? runs : emulating ? 3 : 10;
         int kernelMeasured = kernelRuns != null ? kernelRuns : emulating ? 1 : measuredRuns;
-        int kernelWarmup = emulating && kernelRuns == null ? 0 : warmup;
-        if (measuredRuns < 1 || kernelMeasured < 1 || warmup < 0) {
-            throw new UserError("--runs and --kernel-runs must be at least 1, --warmup at least 0");
+        int kernelWarmup = kernelWarmupRuns != null ? kernelWarmupRuns : emulating ? 0 : warmup;
+        if (measuredRuns < 1 || kernelMeasured < 1 || warmup < 0 || kernelWarmup < 0) {
+            throw new UserError("--runs and --kernel-runs must be at least 1, --warmup and --kernel-warmup at least 0");
         }
         long timeoutS = timeout != null ? timeout : emulating ? 1500 : 120;
         long mem = Sizes.parse(memory, "--memory");
@@ -229,10 +246,18 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.note("exit path: jvmm, " + exitPathExits + " port-I/O exits, run " + i + "/" + repeats);
                 jvmm.add(PioExits.jvmm(kvm, exitPathExits).usPerExit());
             }
+            List<Double> binding = new ArrayList<>();
+            for (int i = 1; i <= repeats; i++) {
+                progress.note("exit path: jvmm's KVM binding alone (KVM_RUN loop, no dispatch), run " + i + "/" + repeats);
+                binding.add(PioExits.bindingOnly(kvm, exitPathExits).usPerExit());
+            }
             Stats js = Stats.of(jvmm);
+            Stats bs = Stats.of(binding);
             m.put("jvmmUsPerExit", js.toMap());
             m.put("jvmmExitsPerSecond", 1e6 / js.median());
-            String summary = String.format(Locale.ROOT, "jvmm %.2f us/exit (%.0f exits/s)", js.median(), 1e6 / js.median());
+            m.put("bindingOnlyUsPerExit", bs.toMap());
+            String summary = String.format(Locale.ROOT, "jvmm %.2f us/exit (%.0f exits/s); jvmm's KVM binding alone %.2f us/exit",
+                    js.median(), 1e6 / js.median(), bs.median());
             if (Files.isExecutable(kvmProbe)) {
                 List<Double> probe = new ArrayList<>();
                 for (int i = 1; i <= repeats; i++) {

@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
 /**
  * Watches a guest's (or container's) console output for the moments the benchmark times: the first byte
  * (a kernel's first message: it has reached C code and set up its console) and the line
- * {@value #READY_LINE}, which jvmm's /init prints first, both in a VM and in the container bundle. The same
+ * {@value #READY_LINE}, which jvmm's /init prints first, and the kernel's last words before a reset, both in a VM and in the container bundle. The same
  * marker works for every system, so jvmm, QEMU and the containers are compared on equal terms; the
  * boot-timer device (0xC0000000) only exists in jvmm.
  *
@@ -15,6 +15,8 @@ import java.util.function.LongSupplier;
  */
 public final class ConsoleMarkers extends OutputStream {
     public static final String READY_LINE = "jvmm-init: ready";
+    /** What Linux prints as it resets or powers off (kernel/reboot.c: kernel_restart, kernel_power_off). */
+    static final String[] POWEROFF_LINES = {"reboot: Restarting system", "reboot: Power down", "reboot: System halted"};
     private static final int MAX_LINE = 256;
 
     private final OutputStream out;
@@ -22,6 +24,7 @@ public final class ConsoleMarkers extends OutputStream {
     private final StringBuilder line = new StringBuilder();
     private volatile long firstByteNanos = -1;
     private volatile long readyNanos = -1;
+    private volatile long poweroffNanos = -1;
     private volatile String lastLine = "";
 
     public ConsoleMarkers(OutputStream out, LongSupplier clock) {
@@ -73,6 +76,13 @@ public final class ConsoleMarkers extends OutputStream {
                 if (readyNanos < 0 && l.contains(READY_LINE)) {
                     readyNanos = clock.getAsLong();
                 }
+                if (poweroffNanos < 0) {
+                    for (String p : POWEROFF_LINES) {
+                        if (l.contains(p)) {
+                            poweroffNanos = clock.getAsLong();
+                        }
+                    }
+                }
                 lastLine = l.strip();
             }
             line.setLength(0);
@@ -89,6 +99,11 @@ public final class ConsoleMarkers extends OutputStream {
     /** When the ready line was complete, or -1. */
     public long readyNanos() {
         return readyNanos;
+    }
+
+    /** When the guest kernel said it was resetting or powering off, or -1. */
+    public long poweroffNanos() {
+        return poweroffNanos;
     }
 
     /** The last complete non-empty line (for progress output). */

@@ -71,13 +71,23 @@ final class HtmlReport {
         for (String e : Sample.EVENT_ORDER) {
             phaseNames.add(Sample.PHASE_NAMES.get(e));
         }
-        int height = systems.size() * (BAR_H + GAP) + 80;
+        phaseNames.add(Sample.WHOLE_RUN);
+        int height = systems.size() * (BAR_H + GAP) + 100;
         int width = LABEL_W + PLOT_W + 120;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height, width, height));
         double scale = PLOT_W / Math.max(max, 1e-9);
         int y = 10;
+        int bottom = y + systems.size() * (BAR_H + GAP);
+        // Time axis: about five round ticks.
+        double step = niceStep(max / 5);
+        for (double t = 0; t <= max * 1.0001; t += step) {
+            double tx = LABEL_W + t * scale;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%.2f\" y1=\"5\" x2=\"%.2f\" y2=\"%d\" stroke=\"#ddd\"/>"
+                    + "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" fill=\"#666\">%s</text>%n",
+                    tx, tx, bottom, tx, bottom + 12, esc(tick(t, step))));
+        }
         for (BenchResult.SystemResult s : systems) {
             sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
                     LABEL_W - 8, y + BAR_H / 2 + 4, esc(s.title())));
@@ -101,6 +111,7 @@ final class HtmlReport {
                     esc(Reports.ms(t.median()))));
             y += BAR_H + GAP;
         }
+        y += 22; // below the axis labels
         // Legend: the phases that occur.
         int lx = LABEL_W;
         for (String name : phaseNames) {
@@ -119,6 +130,27 @@ final class HtmlReport {
         }
         sb.append("</svg>\n");
         return sb.toString();
+    }
+
+    private static String tick(double ms, double step) {
+        if (step >= 1000) {
+            return String.format(Locale.ROOT, "%.0f s", ms / 1000);
+        }
+        return String.format(Locale.ROOT, step >= 1 ? "%.0f ms" : "%.1f ms", ms);
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code rough}. */
+    static double niceStep(double rough) {
+        if (!(rough > 0)) {
+            return 1;
+        }
+        double p = Math.pow(10, Math.floor(Math.log10(rough)));
+        for (double m : new double[] {1, 2, 5, 10}) {
+            if (m * p >= rough) {
+                return m * p;
+            }
+        }
+        return 10 * p;
     }
 
     static String esc(String s) {

@@ -20,6 +20,9 @@ final class MemoryCgroup implements AutoCloseable {
     private static final Path V1_ROOT = Path.of("/sys/fs/cgroup/memory");
     private static final Path V2_ROOT = Path.of("/sys/fs/cgroup");
 
+    /** Cgroups not yet removed, for {@link #closeAll()} when the benchmark is interrupted. */
+    private static final java.util.Set<MemoryCgroup> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Path dir;
     private final String relative;
     private final String peakFile;
@@ -28,6 +31,14 @@ final class MemoryCgroup implements AutoCloseable {
         this.dir = dir;
         this.relative = relative;
         this.peakFile = peakFile;
+        LIVE.add(this);
+    }
+
+    /** Removes every cgroup still there (the benchmark was interrupted; its children are gone). */
+    static void closeAll() {
+        for (MemoryCgroup c : LIVE) {
+            c.close();
+        }
     }
 
     /** Creates {@code name} under the memory hierarchy's root; null (with the reason in {@code why}) when not possible. */
@@ -74,6 +85,7 @@ final class MemoryCgroup implements AutoCloseable {
 
     @Override
     public void close() {
+        LIVE.remove(this);
         // Child cgroups are removed by the runtime when it deletes the container; retry briefly for stragglers.
         for (int i = 0; i < 20; i++) {
             try {

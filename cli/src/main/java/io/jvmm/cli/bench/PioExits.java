@@ -2,10 +2,17 @@ package io.jvmm.cli.bench;
 
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.kvm.KvmCpuid2;
 import io.jvmm.core.kvm.KvmRegs;
 import io.jvmm.core.kvm.KvmSregs;
+import io.jvmm.core.kvm.VcpuExit;
+import io.jvmm.core.kvm.VcpuFd;
+import io.jvmm.core.kvm.VmFd;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
+import io.jvmm.core.memory.GuestRegion;
+import io.jvmm.core.sys.Mapping;
+import io.jvmm.core.sys.Sys;
 import io.jvmm.core.vm.MachineExit;
 import io.jvmm.core.vm.VirtualMachine;
 
@@ -74,24 +81,9 @@ final class PioExits {
                     vm.stop(MachineExit.ok("pio loop done"));
                 }
             });
-            List<io.jvmm.core.kvm.KvmCpuid2.Entry> cpuid = kvm.getSupportedCpuid();
+            List<KvmCpuid2.Entry> cpuid = kvm.getSupportedCpuid();
             long t0 = System.nanoTime();
-            vm.start(vcpu -> {
-                vcpu.setCpuid2(cpuid);
-                KvmSregs s = vcpu.getSregs();
-                // Flat 64-bit segments as in the GDT: type 11 = code exec/read accessed, 3 = data read/write accessed.
-                s.seg(KvmSregs.Seg.cs).set(0, 0xffffffff, 0x08, 11, true, 0, false, true, true, true, false, false);
-                for (KvmSregs.Seg d : new KvmSregs.Seg[] {KvmSregs.Seg.ds, KvmSregs.Seg.es, KvmSregs.Seg.fs, KvmSregs.Seg.gs, KvmSregs.Seg.ss}) {
-                    s.seg(d).set(0, 0xffffffff, 0x10, 3, true, 0, true, true, false, true, false, false);
-                }
-                s.dtable("gdt", 0x500, 5 * 8 - 1);
-                s.set(KvmSregs.Ctl.cr3, 0x9000);
-                s.set(KvmSregs.Ctl.cr4, 0x20);              // PAE
-                s.set(KvmSregs.Ctl.cr0, 0x80050033L);       // PG | AM | WP | NE | ET | MP | PE
-                s.set(KvmSregs.Ctl.efer, 0x500);            // LME | LMA
-                vcpu.setSregs(s);
-                vcpu.setRegs(new KvmRegs().rip(0x1000).rflags(KvmRegs.RFLAGS_RESERVED).rsp(0x80000));
-            }, null);
+            vm.start(vcpu -> configure(vcpu, cpuid), null);
             MachineExit exit = vm.awaitExit(Duration.ofMinutes(10));
             long t1 = System.nanoTime();
             if (exit == null || !exit.success() || count.get() != n) {
@@ -102,6 +94,54 @@ final class PioExits {
         } finally {
             vm.close();
         }
+    }
+
+    /**
+     * The floor under jvmm's figure from Java: the same guest, KVM_RUN called in a plain loop on this thread
+     * through jvmm's binding (FFM ioctl, kvm_run decode) but without the VM's thread, dispatcher, bus or
+     * statistics. jvmm minus this = the cost of jvmm's exit handling; this minus kvm-probe = the cost of
+     * the JVM and FFM.
+     */
+    static Result bindingOnly(Kvm kvm, int n) {
+        List<KvmCpuid2.Entry> cpuid = kvm.getSupportedCpuid();
+        try (VmFd vm = kvm.createVm();
+             Mapping ram = Sys.mmap(RAM, Sys.PROT_READ | Sys.PROT_WRITE, Sys.MAP_SHARED | Sys.MAP_ANONYMOUS | Sys.MAP_NORESERVE,
+                     -1, 0, "pio guest RAM")) {
+            vm.setTssAddr(VirtualMachine.KVM_TSS_ADDRESS);
+            vm.setUserMemoryRegion(0, 0, RAM, ram.address());
+            writeGuest(GuestMemory.of(new GuestRegion(GuestAddress.of(0), ram.segment())), n);
+            try (VcpuFd vcpu = vm.createVcpu(0)) {
+                configure(vcpu, cpuid);
+                long exits = 0;
+                long t0 = System.nanoTime();
+                while (vcpu.run() instanceof VcpuExit.IoOut io && io.port() == PORT_COUNT) {
+                    exits++;
+                }
+                long t1 = System.nanoTime();
+                if (exits != n) {
+                    throw new IllegalStateException("pio guest (binding only): " + exits + " of " + n + " exits");
+                }
+                return new Result((t1 - t0) / 1e3 / exits, exits);
+            }
+        }
+    }
+
+    /** 64-bit flat segments, kvm-probe's GDT and page tables, entry at 0x1000 in ring 0. */
+    private static void configure(VcpuFd vcpu, List<KvmCpuid2.Entry> cpuid) {
+        vcpu.setCpuid2(cpuid);
+        KvmSregs s = vcpu.getSregs();
+        // Flat 64-bit segments as in the GDT: type 11 = code exec/read accessed, 3 = data read/write accessed.
+        s.seg(KvmSregs.Seg.cs).set(0, 0xffffffff, 0x08, 11, true, 0, false, true, true, true, false, false);
+        for (KvmSregs.Seg d : new KvmSregs.Seg[] {KvmSregs.Seg.ds, KvmSregs.Seg.es, KvmSregs.Seg.fs, KvmSregs.Seg.gs, KvmSregs.Seg.ss}) {
+            s.seg(d).set(0, 0xffffffff, 0x10, 3, true, 0, true, true, false, true, false, false);
+        }
+        s.dtable("gdt", 0x500, 5 * 8 - 1);
+        s.set(KvmSregs.Ctl.cr3, 0x9000);
+        s.set(KvmSregs.Ctl.cr4, 0x20);              // PAE
+        s.set(KvmSregs.Ctl.cr0, 0x80050033L);       // PG | AM | WP | NE | ET | MP | PE
+        s.set(KvmSregs.Ctl.efer, 0x500);            // LME | LMA
+        vcpu.setSregs(s);
+        vcpu.setRegs(new KvmRegs().rip(0x1000).rflags(KvmRegs.RFLAGS_RESERVED).rsp(0x80000));
     }
 
     private static void writeGuest(GuestMemory mem, int n) {

@@ -43,7 +43,8 @@ final class QemuSystem implements BenchSystem {
     @Override
     public String method() {
         return "qemu-system-x86_64 -M microvm -cpu " + cpu + " with the same kernel, initramfs, RAM and command line; "
-                + "ready = the '" + ConsoleMarkers.READY_LINE + "' line on its serial console; memory from its smaps "
+                + "ready = the '" + ConsoleMarkers.READY_LINE + "' line on its serial console, guest exit = the kernel's "
+                + "'reboot: Restarting system' line; memory from its smaps "
                 + "(guest RAM = the anonymous mapping of the RAM size) polled every 200 ms, largest reading kept";
     }
 
@@ -74,6 +75,9 @@ final class QemuSystem implements BenchSystem {
         }
         if (r.console().readyNanos() >= 0) {
             events.put("init-ready", r.ms(r.console().readyNanos()));
+        }
+        if (r.console().poweroffNanos() >= 0) {
+            events.put("guest-exit", r.ms(r.console().poweroffNanos()));
         }
         events.put("exit", r.ms(r.exitNanos()));
         if (r.status() != 0) {

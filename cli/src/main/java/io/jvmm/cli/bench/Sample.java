@@ -29,7 +29,9 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
             "first-output", "to first console output",
             "init-ready", "to /init ready",
             "guest-exit", "to guest exit (poweroff)",
-            "exit", "teardown + exit");
+            "exit", "to process exit");
+    /** The phase of a run that records nothing but its end. */
+    static final String WHOLE_RUN = "start to exit";
 
     /** Memory of one run, KiB; each field null when it was not measured for this system. */
     public record Memory(Long vmmRssKiB, Long guestTouchedKiB, Long cgroupPeakKiB) {
@@ -61,7 +63,8 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
         for (String e : EVENT_ORDER) {
             Double t = events.get(e);
             if (t != null) {
-                out.add(new Phase(PHASE_NAMES.get(e), Math.max(0, t - prev)));
+                String name = e.equals("exit") && out.isEmpty() ? WHOLE_RUN : PHASE_NAMES.get(e);
+                out.add(new Phase(name, Math.max(0, t - prev)));
                 prev = Math.max(prev, t);
             }
         }

@@ -24,9 +24,15 @@ class SampleTest {
         ev.put("init-ready", 800.0);
         Sample s = sample(ev);
         assertEquals(List.of(new Sample.Phase("JVM start + setup", 300), new Sample.Phase("VM build", 20),
-                new Sample.Phase("to /init ready", 480), new Sample.Phase("teardown + exit", 200)), s.phases());
+                new Sample.Phase("to /init ready", 480), new Sample.Phase("to process exit", 200)), s.phases());
         assertEquals(800.0, s.readyMs());
         assertEquals(1000.0, s.totalMs());
+    }
+
+    @Test
+    void aRunWithOnlyAnEndIsOneWholeRunPhase() {
+        assertEquals(List.of(new Sample.Phase("start to exit", 70)), sample(Map.of("exit", 70.0)).phases());
+        assertNull(sample(Map.of("exit", 70.0)).readyMs());
     }
 
     @Test
