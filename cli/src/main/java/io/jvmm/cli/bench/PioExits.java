@@ -103,6 +103,39 @@ final class PioExits {
      * the JVM and FFM.
      */
     static Result bindingOnly(Kvm kvm, int n) {
+        return bindingOnly(kvm, n, false);
+    }
+
+    /**
+     * @param asVcpuThread run the loop on a new platform thread set up as jvmm sets up a vCPU thread (the
+     *                     kick signal blocked, KVM_SET_SIGNAL_MASK unblocking it inside KVM_RUN), to tell
+     *                     that cost apart from the dispatcher's
+     */
+    static Result bindingOnly(Kvm kvm, int n, boolean asVcpuThread) {
+        if (!asVcpuThread) {
+            return bindingLoop(kvm, n, false);
+        }
+        java.util.concurrent.atomic.AtomicReference<Object> out = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofPlatform().name("vcpu-bench").start(() -> {
+            try {
+                out.set(bindingLoop(kvm, n, true));
+            } catch (RuntimeException e) {
+                out.set(e);
+            }
+        });
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+        if (out.get() instanceof RuntimeException e) {
+            throw e;
+        }
+        return (Result) out.get();
+    }
+
+    private static Result bindingLoop(Kvm kvm, int n, boolean signalMask) {
         List<KvmCpuid2.Entry> cpuid = kvm.getSupportedCpuid();
         try (VmFd vm = kvm.createVm();
              Mapping ram = Sys.mmap(RAM, Sys.PROT_READ | Sys.PROT_WRITE, Sys.MAP_SHARED | Sys.MAP_ANONYMOUS | Sys.MAP_NORESERVE,
@@ -111,6 +144,10 @@ final class PioExits {
             vm.setUserMemoryRegion(0, 0, RAM, ram.address());
             writeGuest(GuestMemory.of(new GuestRegion(GuestAddress.of(0), ram.segment())), n);
             try (VcpuFd vcpu = vm.createVcpu(0)) {
+                if (signalMask) {
+                    io.jvmm.core.sys.VcpuKick.forCurrentThread();
+                    vcpu.setSignalMaskForKick();
+                }
                 configure(vcpu, cpuid);
                 long exits = 0;
                 long t0 = System.nanoTime();
