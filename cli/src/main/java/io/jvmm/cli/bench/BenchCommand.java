@@ -3,7 +3,6 @@ package io.jvmm.cli.bench;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.cli.Sizes;
 import io.jvmm.cli.UserError;
-import io.jvmm.core.kvm.Kvm;
 import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageSet;
 import io.jvmm.images.Profile;
@@ -149,7 +148,8 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
-        Map<String, Object> exitPath = exitPathExits > 0 ? exitPath(progress, Math.max(1, Math.min(measuredRuns, 3))) : null;
+        Map<String, Object> exitPath = exitPathExits > 0
+                ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), kvmProbe, progress) : null;
         BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB);
 
         System.out.print(Reports.table(result));
@@ -234,65 +234,6 @@ public final class BenchCommand implements Callable<Integer> {
             sys.close();
         }
         return new BenchResult.SystemResult(sys.id(), sys.title(), sys.method(), sys.bootsKernel(), null, error, samples);
-    }
-
-    private Map<String, Object> exitPath(Progress progress, int repeats) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("exits", exitPathExits);
-        m.put("guest", "64-bit ring 3, `out 0x80, al` in a loop (kvm-probe's pio guest)");
-        try (Kvm kvm = Kvm.open(Kvm.DEV_KVM)) {
-            List<Double> jvmm = new ArrayList<>();
-            for (int i = 1; i <= repeats; i++) {
-                progress.note("exit path: jvmm, " + exitPathExits + " port-I/O exits, run " + i + "/" + repeats);
-                jvmm.add(PioExits.jvmm(kvm, exitPathExits).usPerExit());
-            }
-            List<Double> binding = new ArrayList<>();
-            for (int i = 1; i <= repeats; i++) {
-                progress.note("exit path: jvmm's KVM binding alone (KVM_RUN loop, no dispatch), run " + i + "/" + repeats);
-                binding.add(PioExits.bindingOnly(kvm, exitPathExits).usPerExit());
-            }
-            List<Double> bindingThread = new ArrayList<>();
-            for (int i = 1; i <= repeats; i++) {
-                progress.note("exit path: the same on a thread set up like a vCPU thread (kick signal mask), run " + i + "/" + repeats);
-                bindingThread.add(PioExits.bindingOnly(kvm, exitPathExits, true).usPerExit());
-            }
-            Stats js = Stats.of(jvmm);
-            Stats bs = Stats.of(binding);
-            Stats bts = Stats.of(bindingThread);
-            m.put("bindingOnVcpuThreadUsPerExit", bts.toMap());
-            m.put("jvmmUsPerExit", js.toMap());
-            m.put("jvmmExitsPerSecond", 1e6 / js.median());
-            m.put("bindingOnlyUsPerExit", bs.toMap());
-            String summary = String.format(Locale.ROOT, "jvmm %.2f us/exit (%.0f exits/s); jvmm's KVM binding alone %.2f us/exit, "
-                    + "on a vCPU-like thread with the kick signal mask %.2f us/exit", js.median(), 1e6 / js.median(), bs.median(), bts.median());
-            if (Files.isExecutable(kvmProbe)) {
-                List<Double> probe = new ArrayList<>();
-                for (int i = 1; i <= repeats; i++) {
-                    progress.note("exit path: " + kvmProbe + " pio " + exitPathExits + ", run " + i + "/" + repeats);
-                    PioExits.Result r = PioExits.kvmProbe(kvmProbe, exitPathExits);
-                    if (r != null) {
-                        probe.add(r.usPerExit());
-                    }
-                }
-                Stats ps = Stats.of(probe);
-                if (ps != null) {
-                    m.put("kvmProbeUsPerExit", ps.toMap());
-                    m.put("kvmProbeExitsPerSecond", 1e6 / ps.median());
-                    m.put("jvmmOverheadUsPerExit", js.median() - ps.median());
-                    summary += String.format(Locale.ROOT, "; kvm-probe (C) %.2f us/exit (%.0f exits/s); jvmm adds %.2f us per exit",
-                            ps.median(), 1e6 / ps.median(), js.median() - ps.median());
-                }
-            } else {
-                summary += "; kvm-probe not found at " + kvmProbe + " (gcc -O2 -o /tmp/kvm-probe shared/tools/kvm-probe.c)";
-            }
-            m.put("summary", summary);
-            progress.note("exit path: " + summary);
-        } catch (RuntimeException | InterruptedException e) {
-            m.put("error", e.getMessage());
-            m.put("summary", "not measured: " + e.getMessage());
-            progress.note("exit path: not measured: " + e.getMessage());
-        }
-        return m;
     }
 
     /**

@@ -75,7 +75,7 @@ final class ContainerSystem implements BenchSystem {
 
     @Override
     public Sample run(int index, boolean warmup, Progress progress) throws Exception {
-        String id = JvmmSystems.cgroupName(runtime, index) + (warmup ? "w" : "");
+        String id = JvmmSystems.cgroupName(runtime, index);
         StringBuilder why = new StringBuilder();
         try (MemoryCgroup cg = MemoryCgroup.create(id, why)) {
             Path bundleCopy = Files.createDirectories(setup.workDir().resolve("bundle-" + id));

@@ -258,7 +258,10 @@ final class JvmmSystems {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A name no other run of this benchmark uses (a cgroup left behind must not carry its peak into another run). */
     static String cgroupName(String system, int index) {
-        return "jvmm-bench-" + ProcessHandle.current().pid() + "-" + system + "-" + index;
+        return "jvmm-bench-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + system + "-" + index;
     }
 }
