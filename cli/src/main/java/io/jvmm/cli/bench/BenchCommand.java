@@ -134,6 +134,7 @@ public final class BenchCommand implements Callable<Integer> {
         settings.put("bundle", String.valueOf(setup.bundle()));
         settings.put("kernelCmdline", setup.cmdline());
         settings.put("cpuProfile", profile.name());
+        settings.put("jvmmChildCommand", String.join(" ", setup.javaCommand()) + " run ...");
         settings.put("timeoutSeconds", timeoutS);
         settings.put("note", emulating ? "emulating KVM host: guest kernel code runs ~1000x slower than on hardware, so the "
                 + "run counts are small; compare ratios between systems, not absolute boot times" : "hardware KVM host");
@@ -236,19 +237,18 @@ public final class BenchCommand implements Callable<Integer> {
         return new BenchResult.SystemResult(sys.id(), sys.title(), sys.method(), sys.bootsKernel(), null, error, samples);
     }
 
+    /** ./jvmm's JVM options, used when this JVM was not started by ./jvmm (tests, an IDE). */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+            "--enable-native-access=io.jvmm.core");
+
     /**
-     * The command that starts a cold {@code jvmm}: this JVM's java, ./jvmm's JVM options (and its AOT cache
-     * when this JVM was started with one), this JVM's module path and the jvmm main class.
+     * The command that starts a cold {@code jvmm}: this JVM's java and its -XX options as ./jvmm gave them
+     * (so the child runs as ./jvmm runs it, AOT cache included), this JVM's module path and the jvmm main class.
      */
     static List<String> javaCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "--enable-native-access=io.jvmm.core"));
-        for (String a : ProcessHandle.current().info().arguments().orElse(new String[0])) {
-            if (a.startsWith("-XX:AOTCache=")) {
-                cmd.add(a);
-            }
-        }
+        cmd.addAll(jvmOptions(List.of(ProcessHandle.current().info().arguments().orElse(new String[0]))));
         String modulePath = System.getProperty("jdk.module.path");
         if (modulePath != null && !modulePath.isEmpty()) {
             cmd.addAll(List.of("--module-path", modulePath, "-m", "io.jvmm.cli/io.jvmm.cli.Main"));
@@ -256,5 +256,21 @@ public final class BenchCommand implements Callable<Integer> {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvmm.cli.Main"));
         }
         return cmd;
+    }
+
+    /** The -XX and native-access options before the main module or class; the defaults when there are none. */
+    static List<String> jvmOptions(List<String> args) {
+        List<String> opts = new ArrayList<>();
+        for (String a : args) {
+            if (a.equals("-m") || a.equals("--module") || a.equals("-jar") || !a.startsWith("-")) {
+                break;
+            }
+            if ((a.startsWith("-XX:") && !a.startsWith("-XX:AOTCacheOutput") && !a.startsWith("-XX:AOTConfiguration")
+                    && !a.startsWith("-XX:AOTMode") && !a.startsWith("-XX:StartFlightRecording"))
+                    || a.startsWith("--enable-native-access")) {
+                opts.add(a);
+            }
+        }
+        return opts.stream().anyMatch(o -> o.startsWith("--enable-native-access")) ? opts : DEFAULT_JVM_OPTIONS;
     }
 }
