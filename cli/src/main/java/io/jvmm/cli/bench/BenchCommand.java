@@ -104,6 +104,16 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UserError("--systems: unknown system '" + s + "' (known: " + String.join(", ", ALL) + ")");
             }
         }
+        for (Path out : new Path[] {json, report}) {
+            // Found out now, not after minutes of booting.
+            Path dir = out == null ? null : out.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw new UserError(out + ": directory " + dir + " does not exist");
+            }
+            if (dir != null && !Files.isWritable(dir)) {
+                throw new UserError(out + ": directory " + dir + " is not writable");
+            }
+        }
         Map<String, Object> host = HostDescription.describe();
         boolean emulating = "emulating".equals(host.get("kvm"));
         int measuredRuns = runs != null ? runs : emulating ? 3 : 10;
@@ -117,6 +127,26 @@ public final class BenchCommand implements Callable<Integer> {
         long densityKiB = densityMemory != null ? Sizes.parse(densityMemory, "--density-memory") / 1024 : HostDescription.memTotalKiB();
         CpuProfile profile = CpuProfile.detect(Path.of("/"));
         Path work = Files.createTempDirectory("jvmm-bench-");
+        try {
+            return measure(progress, host, emulating, measuredRuns, kernelMeasured, kernelWarmup, timeoutS, mem, densityKiB,
+                    profile, work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("jvmm bench: could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private int measure(Progress progress, Map<String, Object> host, boolean emulating, int measuredRuns, int kernelMeasured,
+                        int kernelWarmup, long timeoutS, long mem, long densityKiB, CpuProfile profile, Path work) throws Exception {
         BenchSystem.Setup setup = setup(mem, profile, work, timeoutS);
 
         Map<String, Object> settings = new LinkedHashMap<>();
