@@ -4,4 +4,8 @@ module io.jvmm.devices {
     requires org.slf4j;
 
     exports io.jvmm.devices.legacy;
+    exports io.jvmm.devices.virtio;
+    exports io.jvmm.devices.virtio.blk;
+    exports io.jvmm.devices.virtio.net;
+    exports io.jvmm.devices.virtio.rng;
 }

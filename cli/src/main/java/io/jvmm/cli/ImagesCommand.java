@@ -52,7 +52,7 @@ public final class ImagesCommand implements Runnable {
                 ImageSet set = ImageBuilder.build(p, cache.root(), force, line -> System.out.println("[images] " + line));
                 System.out.println(set.directory());
                 return 0;
-            } catch (ImageBuildException e) {
+            } catch (ImageBuildException | java.io.UncheckedIOException e) {
                 System.err.println("jvmm images build: " + e.getMessage());
                 return 1;
             }
@@ -67,7 +67,13 @@ public final class ImagesCommand implements Runnable {
         @Override
         public Integer call() {
             Path root = cache.root();
-            List<CachedImage> images = GuestImages.list(root);
+            List<CachedImage> images;
+            try {
+                images = GuestImages.list(root);
+            } catch (java.io.UncheckedIOException e) {
+                System.err.println("jvmm images list: " + e.getMessage());
+                return 1;
+            }
             if (images.isEmpty()) {
                 System.out.println("no images in " + root + " (run `jvmm images build`)");
                 return 0;

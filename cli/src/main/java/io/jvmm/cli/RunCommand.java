@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -87,6 +88,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace-exits", description = "Print one line per vCPU exit on stderr (vCPU, kind, port/address, data).")
     boolean traceExits;
 
+    @Option(names = "--disk", paramLabel = "PATH[,ro]",
+            description = "A raw disk image as virtio-blk (repeatable; the first is /dev/vda). With no --kernel, the default image's root disk is attached first.")
+    List<String> disks = List.of();
+
+    @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
+            description = "A virtio-net interface on host TAP NAME (repeatable); jvmm creates the TAP when run as root and it does not exist.")
+    List<String> nets = List.of();
+
+    @Option(names = "--rng", description = "A virtio-rng device fed from the host's SecureRandom.")
+    boolean rng;
+
     @Option(names = "--profile-guest", paramLabel = "MS", arity = "0..1", fallbackValue = "10",
             description = "Sample each vCPU's RIP every MS milliseconds (default 10) and print the top kernel functions on exit.")
     Integer profileIntervalMs;
@@ -118,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
             }
             boolean profileApplies = spec.format() != MachineSpec.KernelFormat.RAW && !profile.cmdlineAdditions().isEmpty();
             if (profileApplies) {
-                spec = withCmdline(spec, spec.cmdline() + " " + profile.cmdlineAdditions());
+                spec = spec.withCmdline(spec.cmdline() + " " + profile.cmdlineAdditions());
             }
             io.jvmm.cli.bench.BenchTimings timings = io.jvmm.cli.bench.BenchTimings.start(timingsJson); // bench hook
             OutputStream consoleOut = timings.watch(new FileOutputStream(FileDescriptor.out));
@@ -196,11 +208,21 @@ final class RunCommand implements Callable<Integer> {
 
     private static void printStats(Machine machine) {
         StringBuilder sb = new StringBuilder();
+        long firstExit = machine.stats().firstExitNanos();
+        if (firstExit != 0) {
+            sb.append(String.format("first guest exit (guest running, e.g. kernel entry): %.1f ms after the first KVM_RUN, "
+                    + "VM build took %.1f ms%n", (firstExit - machine.firstRunNanos()) / 1e6,
+                    (machine.firstRunNanos() - machine.buildStartNanos()) / 1e6));
+        }
         machine.bootTime().ifPresentOrElse(
                 t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
                         t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
                 () -> sb.append("boot time: the guest did not signal boot completion\n"));
         sb.append(machine.stats().format());
+        String virtio = machine.virtioCounters();
+        if (!virtio.isEmpty()) {
+            sb.append("virtio:\n").append(virtio);
+        }
         System.err.print(sb);
         System.err.flush();
     }
@@ -243,6 +265,21 @@ final class RunCommand implements Callable<Integer> {
         }
         Path k = kernel;
         Path rd = initrd;
+        List<MachineSpec.DiskSpec> diskSpecs = new java.util.ArrayList<>();
+        List<MachineSpec.NetSpec> netSpecs = new java.util.ArrayList<>();
+        try {
+            for (String d : disks) {
+                diskSpecs.add(MachineSpec.DiskSpec.parse(d));
+            }
+            for (String n : nets) {
+                netSpecs.add(MachineSpec.NetSpec.parse(n));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        for (MachineSpec.DiskSpec d : diskSpecs) {
+            checkFile(d.path(), "--disk");
+        }
         if (k == null) {
             // The default guest: the minimal image's ELF vmlinux (PVH entry: no emulated decompressor)
             // and its initramfs; built on first use.
@@ -252,6 +289,8 @@ final class RunCommand implements Callable<Integer> {
             if (systemMap == null) {
                 systemMap = image.systemMap();
             }
+            // The default guest's root disk is /dev/vda (its /payload is what the disk tests read).
+            diskSpecs.addFirst(new MachineSpec.DiskSpec(image.rootfs(), false));
         }
         checkFile(k, "--kernel");
         if (rd != null) {
@@ -264,7 +303,7 @@ final class RunCommand implements Callable<Integer> {
             throw new UserError("--profile-guest interval must be at least 1 ms, got " + profileIntervalMs);
         }
         String line = (cmdline != null ? cmdline : DEFAULT_CMDLINE) + (append != null && !append.isBlank() ? " " + append : "");
-        return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits);
+        return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits, diskSpecs, netSpecs, rng);
     }
 
     private static ImageSet defaultImage() {
@@ -286,11 +325,6 @@ final class RunCommand implements Callable<Integer> {
             case "emulating" -> CpuProfile.emulatingHost("--cpu-profile emulating");
             default -> throw new UserError("--cpu-profile must be auto, hardware or emulating, got '" + cpuProfile + "'");
         };
-    }
-
-    private static MachineSpec withCmdline(MachineSpec s, String line) {
-        return new MachineSpec(s.kernel(), s.format(), s.rawEntry(), s.initrd(), line, s.memoryBytes(), s.cpus(),
-                s.cpuClear(), s.hostProfile(), s.traceExits());
     }
 
     private static void checkFile(Path p, String option) {

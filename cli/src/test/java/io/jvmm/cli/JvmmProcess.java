@@ -18,7 +18,8 @@ final class JvmmProcess {
     private JvmmProcess() {
     }
 
-    static Result run(long timeoutSeconds, byte[] stdin, String... args) throws IOException, InterruptedException {
+    /** The command line that runs jvmm with {@code args} in a new JVM. */
+    static List<String> command(String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         String modulePath = System.getProperty("jdk.module.path");
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -29,7 +30,11 @@ final class JvmmProcess {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jvmm.cli.Main"));
         }
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
+        return cmd;
+    }
+
+    static Result run(long timeoutSeconds, byte[] stdin, String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command(args)).start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
         try (var in = p.getOutputStream()) {

@@ -42,7 +42,10 @@ public enum CpuFeature {
     LAHF_LM(0x8000_0001, 0, ECX, 0), ABM(0x8000_0001, 0, ECX, 5), SSE4A(0x8000_0001, 0, ECX, 6),
     PDPE1GB(0x8000_0001, 0, EDX, 26), RDTSCP(0x8000_0001, 0, EDX, 27),
     // CPUID.0x80000008:EBX bit 2, "XSAVEERPTR" (AMD: FXSAVE/XSAVE always save the x87 error pointers)
-    XSAVEERPTR(0x8000_0008, 0, EBX, 2);
+    XSAVEERPTR(0x8000_0008, 0, EBX, 2),
+    // CPUID.0x40000001:EAX, KVM paravirtual features (arch/x86/include/uapi/asm/kvm_para.h KVM_FEATURE_*)
+    KVM_PV_UNHALT(0x4000_0001, 0, CpuidEntry.Reg.EAX, 7), KVM_PV_TLB_FLUSH(0x4000_0001, 0, CpuidEntry.Reg.EAX, 9),
+    KVM_PV_SEND_IPI(0x4000_0001, 0, CpuidEntry.Reg.EAX, 11), KVM_PV_SCHED_YIELD(0x4000_0001, 0, CpuidEntry.Reg.EAX, 13);
 
     /** Name as in /proc/cpuinfo and --cpu-clear. */
     public final String cpuinfoName;

@@ -48,7 +48,10 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
      * FXSAVE-leak workaround, {@code fnclex; emms; fild}, which the emulator cannot run).
      */
     public static CpuProfile emulatingHost(String evidence) {
-        Set<CpuFeature> clear = EnumSet.of(CpuFeature.CX16);
+        // KVM_PV_SEND_IPI / KVM_PV_UNHALT: with them a 2-vCPU guest sent its wake-up IPIs by hypercall and
+        // spun in kvm_hypercall4 and queued_spin_lock_slowpath for minutes, the second CPU never started
+        // (seen with jvmm --profile-guest on this host); without them IPIs go through the emulated LAPIC.
+        Set<CpuFeature> clear = EnumSet.of(CpuFeature.CX16, CpuFeature.KVM_PV_SEND_IPI, CpuFeature.KVM_PV_UNHALT);
         return new CpuProfile("emulating-host", clear, EMULATING_HOST_CMDLINE,
                 "CPU profile: emulating KVM host (" + evidence + "): guest kernel code runs in KVM's instruction"
                         + " emulator; CPUID cleared " + names(clear) + ", kept xsaveerptr (0x80000008 EBX[2]);"
@@ -66,6 +69,11 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
             return emulatingHost("/" + KVM_PVM_MODULE + " present");
         }
         return HARDWARE;
+    }
+
+    /** True for the emulating-host profile: guest kernel code runs in KVM's instruction emulator. */
+    public boolean emulating() {
+        return !cmdlineAdditions.isEmpty();
     }
 
     /** The profile with {@code more} features cleared too (from --cpu-clear). */

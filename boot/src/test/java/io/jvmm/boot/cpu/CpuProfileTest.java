@@ -30,7 +30,7 @@ class CpuProfileTest {
         Files.createDirectories(root.resolve("sys/module/kvm_pvm"));
         CpuProfile p = CpuProfile.detect(root);
         assertEquals("emulating-host", p.name());
-        assertEquals(EnumSet.of(CpuFeature.CX16), p.cpuidClear());
+        assertEquals(EnumSet.of(CpuFeature.CX16, CpuFeature.KVM_PV_SEND_IPI, CpuFeature.KVM_PV_UNHALT), p.cpuidClear());
         assertEquals("noxsave nopti nopcid noinvpcid nofsgsbase syscall_trap"
                 + " clearcpuid=308,295,288,514,515,534,151,150,158,306,311,312", p.cmdlineAdditions());
         assertTrue(p.description().contains("syscall_trap") && !p.description().contains("\n"), p.description());
@@ -39,6 +39,7 @@ class CpuProfileTest {
         List<CpuidEntry> t = p.cpuidFor(host, 0, 2);
         assertEquals(0, find(t, 1, 0).ecx() & (1 << 13), "CX16 cleared");
         assertTrue((find(t, 0x8000_0008, 0).ebx() & (1 << 2)) != 0, "0x80000008 EBX bit 2 kept");
+        assertEquals(0, find(t, 0x4000_0001, 0).eax() & ((1 << 11) | (1 << 7)), "KVM PV IPI and PV unhalt cleared");
     }
 
     @Test
@@ -47,7 +48,8 @@ class CpuProfileTest {
         BootException e = assertThrows(BootException.class, () -> p.withCleared(EnumSet.of(CpuFeature.XSAVEERPTR)));
         assertTrue(e.getMessage().startsWith("--cpu-clear xsaveerptr"), e.getMessage());
         CpuProfile more = p.withCleared(CpuFeature.parseList("popcnt"));
-        assertEquals(EnumSet.of(CpuFeature.CX16, CpuFeature.POPCNT), more.cpuidClear());
+        assertEquals(EnumSet.of(CpuFeature.CX16, CpuFeature.KVM_PV_SEND_IPI, CpuFeature.KVM_PV_UNHALT, CpuFeature.POPCNT),
+                more.cpuidClear());
         assertEquals(EnumSet.of(CpuFeature.XSAVEERPTR),
                 CpuProfile.HARDWARE.withCleared(EnumSet.of(CpuFeature.XSAVEERPTR)).cpuidClear());
     }

@@ -3,6 +3,7 @@ package io.jvmm.cli.machine;
 import io.jvmm.boot.BootConfig;
 import io.jvmm.boot.BootResult;
 import io.jvmm.boot.CpuState;
+import io.jvmm.boot.InitrdInflater;
 import io.jvmm.boot.LinuxLoader;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.boot.cpu.CpuidEntry;
@@ -12,6 +13,7 @@ import io.jvmm.core.kvm.KvmCpuid2;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.sys.Sys;
 import io.jvmm.core.vm.ExitStats;
+import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.vm.MachineExit;
 import io.jvmm.core.vm.VirtualMachine;
 import io.jvmm.devices.legacy.BootTimer;
@@ -36,6 +38,7 @@ import java.util.Optional;
  *   port 0x3f8-0x3ff  16550A UART (COM1), IRQ 4 through an irqfd
  *   port 0x60-0x64    i8042 (reset line only)
  *   MMIO 0xC0000000   boot timer (write 123 = "guest booted")
+ *   MMIO 0xC0001000+  virtio-mmio devices, 4 KiB each, GSI 5.. (see VirtioDevices)
  * </pre>
  */
 public final class Machine implements AutoCloseable {
@@ -55,8 +58,14 @@ public final class Machine implements AutoCloseable {
     private final long buildStartNanos;
     private long firstRunNanos;
 
+    private final IoEventLoop io;
+    private final VirtioDevices virtio;
+
     private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
-                    List<AutoCloseable> resources, MachineSpec spec, VcpuInitializer vcpuInit, long buildStartNanos) {
+                    List<AutoCloseable> resources, MachineSpec spec, VcpuInitializer vcpuInit, long buildStartNanos,
+                    IoEventLoop io, VirtioDevices virtio) {
+        this.io = io;
+        this.virtio = virtio;
         this.vm = vm;
         this.serial = serial;
         this.bootTimer = bootTimer;
@@ -80,6 +89,15 @@ public final class Machine implements AutoCloseable {
         boolean raw = spec.format() == MachineSpec.KernelFormat.RAW;
         byte[] kernel = readFile(spec.kernel(), "kernel");
         byte[] initrd = spec.initrd() != null ? readFile(spec.initrd(), "initrd") : null;
+        if (initrd != null && profile.emulating()) {
+            // The guest's own gunzip is the biggest single cost of an emulated boot (see InitrdInflater).
+            byte[] inflated = InitrdInflater.inflate(initrd, spec.memoryBytes() / 2);
+            if (inflated != initrd) {
+                LOG.info("initrd: gzip inflated on the host ({} -> {} bytes) so the emulated guest kernel need not",
+                        initrd.length, inflated.length);
+                initrd = inflated;
+            }
+        }
 
         // Raw test binaries end with HLT, which must exit to us: no in-kernel irqchip for them.
         boolean irqchip = !raw;
@@ -103,11 +121,17 @@ public final class Machine implements AutoCloseable {
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             vm.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
 
+            IoEventLoop io = new IoEventLoop();
+            resources.add(io);
+            VirtioDevices virtio = VirtioDevices.attach(vm, io, spec);
+            resources.addFirst(virtio); // closed after the I/O loop has stopped (resources close in reverse)
+
             VcpuInitializer.BootCpu bootCpu;
             if (raw) {
                 bootCpu = loadRaw(vm, spec, kernel);
             } else {
-                BootResult boot = LinuxLoader.load(vm.memory(), new BootConfig(kernel, initrd, spec.cmdline(), spec.cpus()));
+                BootResult boot = LinuxLoader.load(vm.memory(),
+                        new BootConfig(kernel, initrd, spec.cmdline() + virtio.cmdline(), spec.cpus()));
                 LOG.info("loaded {}", boot.summary());
                 LOG.info("kernel command line: {}", boot.cmdline());
                 bootCpu = new VcpuInitializer.BootCpu.Protected(boot.bootCpu());
@@ -118,7 +142,7 @@ public final class Machine implements AutoCloseable {
             CpuProfile effective = profile.withCleared(spec.cpuClear());
             VcpuInitializer init = new VcpuInitializer(
                     id -> effective.cpuidFor(supported, id, spec.cpus()), bootCpu, irqchip);
-            return new Machine(vm, serial, bootTimer, console, resources, spec, init, buildStart);
+            return new Machine(vm, serial, bootTimer, console, resources, spec, init, buildStart, io, virtio);
         } catch (RuntimeException e) {
             vm.close();
             closeAll(resources);
@@ -152,6 +176,7 @@ public final class Machine implements AutoCloseable {
 
     /** Starts the vCPUs. */
     public void start() {
+        io.start();
         firstRunNanos = System.nanoTime();
         vm.start(vcpuInit, spec.traceExits() ? line -> System.err.println(line) : null);
     }
@@ -193,13 +218,23 @@ public final class Machine implements AutoCloseable {
 
     @Override
     public void close() {
-        vm.close();
+        io.close();    // no device data path may run once guest memory is unmapped below
+        vm.close();    // stops and joins the vCPUs, then unmaps guest RAM
         serial.flush();
         closeAll(resources);
     }
 
+    /** Per-device virtio counters (requests, errors), for --stats. */
+    public String virtioCounters() {
+        StringBuilder sb = new StringBuilder();
+        for (var t : virtio.transports()) {
+            sb.append(String.format("  %-16s %s%n", t.device().getClass().getSimpleName(), t.counters()));
+        }
+        return sb.toString();
+    }
+
     private static void closeAll(List<AutoCloseable> resources) {
-        for (AutoCloseable r : resources) {
+        for (AutoCloseable r : resources.reversed()) {
             try {
                 r.close();
             } catch (Exception e) {

@@ -3,6 +3,7 @@ package io.jvmm.cli.machine;
 import io.jvmm.boot.cpu.CpuFeature;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -18,10 +19,66 @@ import java.util.Set;
  * @param cpuClear     CPUID features to hide from the guest, on top of the host profile
  * @param hostProfile  true to apply the emulating-host profile when this host needs it
  * @param traceExits   print one line per exit on stderr
+ * @param disks        virtio-blk disks, the first is /dev/vda
+ * @param nets         virtio-net interfaces on host TAPs
+ * @param rng          a virtio-rng device
  */
 public record MachineSpec(Path kernel, KernelFormat format, RawEntry rawEntry, Path initrd, String cmdline,
                           long memoryBytes, int cpus, Set<CpuFeature> cpuClear, boolean hostProfile,
-                          boolean traceExits) {
+                          boolean traceExits, List<DiskSpec> disks, List<NetSpec> nets, boolean rng) {
+
+    public MachineSpec {
+        disks = List.copyOf(disks);
+        nets = List.copyOf(nets);
+    }
+
+    /** The same machine with another kernel command line. */
+    public MachineSpec withCmdline(String line) {
+        return new MachineSpec(kernel, format, rawEntry, initrd, line, memoryBytes, cpus, cpuClear, hostProfile,
+                traceExits, disks, nets, rng);
+    }
+
+    /** A raw disk image; {@code ro} makes it read-only for the guest (VIRTIO_BLK_F_RO). */
+    public record DiskSpec(Path path, boolean readOnly) {
+        /** Parses {@code PATH[,ro]}. */
+        public static DiskSpec parse(String text) {
+            String[] parts = text.split(",");
+            boolean ro = false;
+            for (int i = 1; i < parts.length; i++) {
+                if (parts[i].equals("ro")) {
+                    ro = true;
+                } else if (!parts[i].equals("rw")) {
+                    throw new IllegalArgumentException("--disk " + text + ": unknown option '" + parts[i] + "' (only ro, rw)");
+                }
+            }
+            if (parts.length == 0 || parts[0].isEmpty()) {
+                throw new IllegalArgumentException("--disk needs a path: --disk PATH[,ro]");
+            }
+            return new DiskSpec(Path.of(parts[0]), ro);
+        }
+    }
+
+    /** A virtio-net interface on host TAP {@code tap}, with MAC {@code mac} (null: generated). */
+    public record NetSpec(String tap, String mac) {
+        /** Parses {@code tap=NAME[,mac=aa:bb:cc:dd:ee:ff]}. */
+        public static NetSpec parse(String text) {
+            String tap = null;
+            String mac = null;
+            for (String part : text.split(",")) {
+                if (part.startsWith("tap=")) {
+                    tap = part.substring(4);
+                } else if (part.startsWith("mac=")) {
+                    mac = part.substring(4);
+                } else {
+                    throw new IllegalArgumentException("--net " + text + ": unknown option '" + part + "' (tap=NAME, mac=MAC)");
+                }
+            }
+            if (tap == null || tap.isEmpty()) {
+                throw new IllegalArgumentException("--net " + text + ": needs tap=NAME");
+            }
+            return new NetSpec(tap, mac);
+        }
+    }
 
     public enum KernelFormat { AUTO, BZIMAGE, ELF, RAW }
 

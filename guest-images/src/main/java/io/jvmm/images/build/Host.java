@@ -107,7 +107,7 @@ public final class Host {
         if (findOnPath("apt-get").isEmpty()) {
             throw new ImageBuildException("apt-get not found: install these Debian packages and retry: " + list);
         }
-        if (!"root".equals(System.getProperty("user.name"))) {
+        if (!isRoot()) {
             throw new ImageBuildException("missing Debian packages and not root: run `sudo apt-get install -y "
                     + list + "` and retry");
         }
@@ -118,6 +118,15 @@ public final class Host {
         install.addAll(missing);
         run("apt-get install " + list, install, null, env, line -> { });
         progress.progress("installed " + list);
+    }
+
+    /** Effective uid 0: /proc/self belongs to the process's effective user. */
+    static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     public static Optional<Path> findOnPath(String program) {

@@ -63,21 +63,15 @@ public final class ImageCache {
             Path tmp = root.resolve(".tmp-" + name);
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            producer.produce(tmp);
-            Map<String, Manifest.Digest> digests = new LinkedHashMap<>();
-            for (String artifact : ImageSet.ARTIFACTS) {
-                if (artifact.equals(ImageSet.MANIFEST)) {
-                    continue;
-                }
-                Path p = tmp.resolve(artifact);
-                if (!Files.exists(p)) {
-                    throw new ImageBuildException("image " + name + ": build produced no " + artifact);
-                }
-                digests.put(artifact, Manifest.digest(p));
+            try {
+                produce(producer, tmp);
+            } catch (IOException | RuntimeException e) {
+                deleteTree(tmp);
+                throw e;
             }
             Instant end = clock.instant();
             Files.writeString(tmp.resolve(ImageSet.MANIFEST),
-                    Manifest.toJson(inputs, end, Duration.between(start, end), digests));
+                    Manifest.toJson(inputs, end, Duration.between(start, end), digestsOf(tmp, name)));
             deleteTree(set.directory());
             Files.move(tmp, set.directory(), StandardCopyOption.ATOMIC_MOVE);
             updateLinks(set, profile);
@@ -87,6 +81,26 @@ public final class ImageCache {
         } catch (IOException e) {
             throw new ImageBuildException("image cache " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Runs the producer, then checks it wrote every artifact. */
+    private static void produce(Producer producer, Path tmp) throws IOException {
+        producer.produce(tmp);
+        for (String artifact : ImageSet.ARTIFACTS) {
+            if (!artifact.equals(ImageSet.MANIFEST) && !Files.exists(tmp.resolve(artifact))) {
+                throw new ImageBuildException("build produced no " + artifact);
+            }
+        }
+    }
+
+    private static Map<String, Manifest.Digest> digestsOf(Path dir, String name) throws IOException {
+        Map<String, Manifest.Digest> digests = new LinkedHashMap<>();
+        for (String artifact : ImageSet.ARTIFACTS) {
+            if (!artifact.equals(ImageSet.MANIFEST)) {
+                digests.put(artifact, Manifest.digest(dir.resolve(artifact)));
+            }
+        }
+        return digests;
     }
 
     private void updateLinks(ImageSet set, Profile profile) throws IOException {

@@ -53,21 +53,20 @@ public final class KernelConfig {
     }
 
     /**
-     * {@code base} with every option of this fragment replacing the base's line for the same
-     * symbol, and fragment options the base lacks appended at the end.
+     * {@code base} without its lines for the fragment's symbols, followed by the fragment's options
+     * in fragment order — what scripts/kconfig/merge_config.sh does. Appending matters for
+     * choices: Kconfig lets the last "=y" member read win, so CONFIG_HZ_100=y must come after
+     * the base's CONFIG_HZ_250=y.
      */
     public String mergeInto(String base) {
-        Map<String, String> pending = new LinkedHashMap<>(options);
         StringBuilder out = new StringBuilder(base.length() + 64 * options.size());
         for (String line : base.split("\n", -1)) {
             String symbol = symbolOf(line.strip());
-            if (symbol != null && pending.containsKey(symbol)) {
-                out.append(format(symbol, pending.remove(symbol))).append('\n');
-            } else if (!line.isEmpty()) {
+            if ((symbol == null || !options.containsKey(symbol)) && !line.isEmpty()) {
                 out.append(line).append('\n');
             }
         }
-        pending.forEach((s, v) -> out.append(format(s, v)).append('\n'));
+        options.forEach((s, v) -> out.append(format(s, v)).append('\n'));
         return out.toString();
     }
 

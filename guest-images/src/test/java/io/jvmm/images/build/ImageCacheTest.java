@@ -92,6 +92,7 @@ class ImageCacheTest {
                 () -> cache.obtain(inputs("CONFIG_SMP=y\n"), Profile.MINIMAL, false, incomplete, progress::add));
         assertTrue(e.getMessage().contains("produced no bzImage"), e.getMessage());
         assertFalse(Files.exists(root.resolve(inputs("CONFIG_SMP=y\n").imageName())));
+        assertFalse(Files.exists(root.resolve(".tmp-" + inputs("CONFIG_SMP=y\n").imageName())), "scratch removed");
         assertTrue(GuestImages.current(root).isEmpty());
         assertTrue(GuestImages.list(root).isEmpty());
     }

@@ -41,6 +41,8 @@ class KernelConfigTest {
         assertEquals("\"console=ttyS0\"", opts.get("CONFIG_CMDLINE"));
         assertEquals("17", opts.get("CONFIG_LOG_BUF_SHIFT"), "untouched options stay");
         assertTrue(merged.contains("# CONFIG_HZ_250 is not set\n"));
+        assertTrue(merged.indexOf("CONFIG_HZ_100=y") > merged.indexOf("CONFIG_LOG_BUF_SHIFT"),
+                "fragment options come last, so a choice member in the fragment wins over the base's");
         assertEquals(1, merged.lines().filter(l -> l.contains("CONFIG_SMP")).count(), "no duplicate lines");
         assertTrue(frag.missingFrom(merged).isEmpty());
     }

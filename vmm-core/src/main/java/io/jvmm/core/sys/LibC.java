@@ -38,43 +38,71 @@ final class LibC {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     // int open(const char *path, int flags, ...)
-    static final MethodHandle OPEN = errnoHandle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final Lazy OPEN = new Lazy(() -> errnoHandle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2)));
+    static final Lazy CLOSE = new Lazy(() -> errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
     // int ioctl(int fd, unsigned long request, ...): the third argument is a pointer or an integer.
-    static final MethodHandle IOCTL_PTR = errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    static final MethodHandle IOCTL_LONG = errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    static final Lazy IOCTL_PTR = new Lazy(() -> errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2)));
+    static final Lazy IOCTL_LONG = new Lazy(() -> errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2)));
     // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-    static final MethodHandle MMAP = errnoHandle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    static final MethodHandle MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    static final MethodHandle MADVISE = errnoHandle("madvise",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    static final MethodHandle EVENTFD = errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    static final MethodHandle READ = errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    static final MethodHandle WRITE = errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    static final Lazy MMAP = new Lazy(() -> errnoHandle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG)));
+    static final Lazy MUNMAP = new Lazy(() -> errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)));
+    static final Lazy MADVISE = new Lazy(() -> errnoHandle("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
+    static final Lazy EVENTFD = new Lazy(() -> errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)));
+    static final Lazy READ = new Lazy(() -> errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
+    static final Lazy WRITE = new Lazy(() -> errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
-    static final MethodHandle POLL = errnoHandle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final Lazy POLL = new Lazy(() -> errnoHandle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
     // Threads and signals, for kicking a vCPU out of KVM_RUN (see VcpuKick).
-    static final MethodHandle PTHREAD_SELF = handle("pthread_self", FunctionDescriptor.of(JAVA_LONG));
+    static final Lazy PTHREAD_SELF = new Lazy(() -> handle("pthread_self", FunctionDescriptor.of(JAVA_LONG)));
     // int pthread_kill(pthread_t, int): returns the error number instead of setting errno.
-    static final MethodHandle PTHREAD_KILL = handle("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    static final Lazy PTHREAD_KILL = new Lazy(() -> handle("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT)));
     // int pthread_sigmask(int how, const sigset_t *set, sigset_t *old): returns the error number.
-    static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    static final Lazy PTHREAD_SIGMASK = new Lazy(() -> handle("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)));
     // int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
-    static final MethodHandle SIGTIMEDWAIT = errnoHandle("sigtimedwait",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    static final MethodHandle SIGRTMIN = handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT));
-    static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(JAVA_INT));
-    static final MethodHandle ISATTY = handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final Lazy SIGTIMEDWAIT = new Lazy(() -> errnoHandle("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS)));
+    static final Lazy SIGRTMIN = new Lazy(() -> handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT)));
+    static final Lazy GETPID = new Lazy(() -> handle("getpid", FunctionDescriptor.of(JAVA_INT)));
+    static final Lazy ISATTY = new Lazy(() -> handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
-    private static final MethodHandle STRERRORNAME = handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle STRERRORDESC = handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final Lazy STRERRORNAME = new Lazy(() -> handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
+    private static final Lazy STRERRORDESC = new Lazy(() -> handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
 
     private LibC() {
+    }
+
+    /**
+     * A downcall handle linked on first use. Linking spins bytecode (lambda forms, a downcall stub) and
+     * costs milliseconds per handle at start-up; a run that never polls or never reads an eventfd
+     * should not pay for those handles.
+     */
+    static final class Lazy {
+        private final java.util.function.Supplier<MethodHandle> link;
+        private volatile MethodHandle handle;
+
+        Lazy(java.util.function.Supplier<MethodHandle> link) {
+            this.link = link;
+        }
+
+        MethodHandle get() {
+            MethodHandle h = handle;
+            if (h == null) {
+                synchronized (this) {
+                    h = handle;
+                    if (h == null) {
+                        h = link.get();
+                        handle = h;
+                    }
+                }
+            }
+            return h;
+        }
     }
 
     private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
@@ -108,9 +136,9 @@ final class LibC {
         return cString(STRERRORDESC, errno);
     }
 
-    private static String cString(MethodHandle h, int errno) {
+    private static String cString(Lazy h, int errno) {
         try {
-            MemorySegment p = (MemorySegment) h.invokeExact(errno);
+            MemorySegment p = (MemorySegment) h.get().invokeExact(errno);
             // Safe: glibc returns NULL or a pointer to a static NUL-terminated string; 256 bytes bounds the read.
             return p.equals(MemorySegment.NULL) ? null : p.reinterpret(256).getString(0);
         } catch (Throwable t) {

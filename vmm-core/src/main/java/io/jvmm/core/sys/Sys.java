@@ -32,7 +32,7 @@ public final class Sys {
     /** open(2); {@code what} names the file in errors. */
     public static OwnedFd open(String path, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) LibC.OPEN.invokeExact(LibC.capture(), a.allocateFrom(path), flags, 0);
+            int fd = (int) LibC.OPEN.get().invokeExact(LibC.capture(), a.allocateFrom(path), flags, 0);
             if (fd < 0) {
                 throw new SysCallException("open(" + path + ")", LibC.errno());
             }
@@ -52,7 +52,7 @@ public final class Sys {
     static void close(int fd, String what) {
         int rc;
         try {
-            rc = (int) LibC.CLOSE.invokeExact(LibC.capture(), fd);
+            rc = (int) LibC.CLOSE.get().invokeExact(LibC.capture(), fd);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -66,7 +66,7 @@ public final class Sys {
     public static int ioctl(int fd, long request, String name, MemorySegment arg) {
         int rc;
         try {
-            rc = (int) LibC.IOCTL_PTR.invokeExact(LibC.capture(), fd, request, arg);
+            rc = (int) LibC.IOCTL_PTR.get().invokeExact(LibC.capture(), fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -80,7 +80,7 @@ public final class Sys {
     public static int ioctl(int fd, long request, String name, long arg) {
         int rc;
         try {
-            rc = (int) LibC.IOCTL_LONG.invokeExact(LibC.capture(), fd, request, arg);
+            rc = (int) LibC.IOCTL_LONG.get().invokeExact(LibC.capture(), fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -97,7 +97,7 @@ public final class Sys {
     public static int ioctlOrErrno(int fd, long request, long arg) {
         int rc;
         try {
-            rc = (int) LibC.IOCTL_LONG.invokeExact(LibC.capture(), fd, request, arg);
+            rc = (int) LibC.IOCTL_LONG.get().invokeExact(LibC.capture(), fd, request, arg);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -108,7 +108,7 @@ public final class Sys {
     public static Mapping mmap(long length, int prot, int flags, int fd, long offset, String what) {
         MemorySegment p;
         try {
-            p = (MemorySegment) LibC.MMAP.invokeExact(LibC.capture(), MemorySegment.NULL, length, prot, flags, fd, offset);
+            p = (MemorySegment) LibC.MMAP.get().invokeExact(LibC.capture(), MemorySegment.NULL, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -122,7 +122,7 @@ public final class Sys {
     static void munmap(MemorySegment segment, String what) {
         int rc;
         try {
-            rc = (int) LibC.MUNMAP.invokeExact(LibC.capture(), segment, segment.byteSize());
+            rc = (int) LibC.MUNMAP.get().invokeExact(LibC.capture(), segment, segment.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -135,7 +135,7 @@ public final class Sys {
     public static void madvise(MemorySegment segment, int advice) {
         int rc;
         try {
-            rc = (int) LibC.MADVISE.invokeExact(LibC.capture(), segment, segment.byteSize(), advice);
+            rc = (int) LibC.MADVISE.get().invokeExact(LibC.capture(), segment, segment.byteSize(), advice);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -148,7 +148,7 @@ public final class Sys {
     public static OwnedFd eventfd(int flags) {
         int fd;
         try {
-            fd = (int) LibC.EVENTFD.invokeExact(LibC.capture(), 0, flags | EFD_CLOEXEC);
+            fd = (int) LibC.EVENTFD.get().invokeExact(LibC.capture(), 0, flags | EFD_CLOEXEC);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -162,36 +162,34 @@ public final class Sys {
     public static long read(int fd, MemorySegment buf, String what) {
         long n;
         try {
-            n = (long) LibC.READ.invokeExact(LibC.capture(), fd, buf, buf.byteSize());
+            n = (long) LibC.READ.get().invokeExact(LibC.capture(), fd, buf, buf.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        if (n < 0) {
-            int e = LibC.errno();
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return -e;
-            }
-            throw new SysCallException("read(" + what + ")", e);
-        }
-        return n;
+        return transferred(n, "read", what);
     }
 
     /** write(2) from {@code buf}; returns bytes written, or -errno for EAGAIN/EINTR. */
     public static long write(int fd, MemorySegment buf, String what) {
         long n;
         try {
-            n = (long) LibC.WRITE.invokeExact(LibC.capture(), fd, buf, buf.byteSize());
+            n = (long) LibC.WRITE.get().invokeExact(LibC.capture(), fd, buf, buf.byteSize());
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        if (n < 0) {
-            int e = LibC.errno();
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return -e;
-            }
-            throw new SysCallException("write(" + what + ")", e);
+        return transferred(n, "write", what);
+    }
+
+    /** read/write result: the byte count, -errno for the retryable EAGAIN/EINTR, else an exception. */
+    private static long transferred(long n, String call, String what) {
+        if (n >= 0) {
+            return n;
         }
-        return n;
+        int e = LibC.errno();
+        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+            return -e;
+        }
+        throw new SysCallException(call + "(" + what + ")", e);
     }
 
     /**
@@ -201,7 +199,7 @@ public final class Sys {
     public static int poll(MemorySegment pollfds, int n, int timeoutMillis) {
         int rc;
         try {
-            rc = (int) LibC.POLL.invokeExact(LibC.capture(), pollfds, (long) n, timeoutMillis);
+            rc = (int) LibC.POLL.get().invokeExact(LibC.capture(), pollfds, (long) n, timeoutMillis);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -218,7 +216,7 @@ public final class Sys {
     /** isatty(3): whether {@code fd} is a terminal. */
     public static boolean isatty(int fd) {
         try {
-            return (int) LibC.ISATTY.invokeExact(fd) == 1;
+            return (int) LibC.ISATTY.get().invokeExact(fd) == 1;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -226,7 +224,7 @@ public final class Sys {
 
     public static int getpid() {
         try {
-            return (int) LibC.GETPID.invokeExact();
+            return (int) LibC.GETPID.get().invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

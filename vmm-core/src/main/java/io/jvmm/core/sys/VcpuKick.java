@@ -42,11 +42,11 @@ public final class VcpuKick {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment set = a.allocate(GLIBC_SIGSET_BYTES);
             addSignal(set, KICK_SIGNAL);
-            int rc = (int) LibC.PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, set, MemorySegment.NULL);
+            int rc = (int) LibC.PTHREAD_SIGMASK.get().invokeExact(SIG_BLOCK, set, MemorySegment.NULL);
             if (rc != 0) {
                 throw new SysCallException("pthread_sigmask(SIG_BLOCK)", rc);
             }
-            return new VcpuKick((long) LibC.PTHREAD_SELF.invokeExact());
+            return new VcpuKick((long) LibC.PTHREAD_SELF.get().invokeExact());
         } catch (SysCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -63,7 +63,7 @@ public final class VcpuKick {
     public static void fillRunMask(MemorySegment kernelSigset) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment old = a.allocate(GLIBC_SIGSET_BYTES);
-            int rc = (int) LibC.PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, MemorySegment.NULL, old);
+            int rc = (int) LibC.PTHREAD_SIGMASK.get().invokeExact(SIG_BLOCK, MemorySegment.NULL, old);
             if (rc != 0) {
                 throw new SysCallException("pthread_sigmask(query)", rc);
             }
@@ -81,7 +81,7 @@ public final class VcpuKick {
     public void kick() {
         int rc;
         try {
-            rc = (int) LibC.PTHREAD_KILL.invokeExact(pthread, KICK_SIGNAL);
+            rc = (int) LibC.PTHREAD_KILL.get().invokeExact(pthread, KICK_SIGNAL);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -100,7 +100,7 @@ public final class VcpuKick {
             MemorySegment set = a.allocate(GLIBC_SIGSET_BYTES);
             addSignal(set, KICK_SIGNAL);
             MemorySegment zero = a.allocate(16); // struct timespec {0, 0}: poll, do not wait
-            int rc = (int) LibC.SIGTIMEDWAIT.invokeExact(LibC.capture(), set, MemorySegment.NULL, zero);
+            int rc = (int) LibC.SIGTIMEDWAIT.get().invokeExact(LibC.capture(), set, MemorySegment.NULL, zero);
             return rc == KICK_SIGNAL;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -115,7 +115,7 @@ public final class VcpuKick {
 
     private static int sigrtmin() {
         try {
-            return (int) LibC.SIGRTMIN.invokeExact();
+            return (int) LibC.SIGRTMIN.get().invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

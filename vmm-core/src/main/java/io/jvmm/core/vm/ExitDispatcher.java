@@ -35,6 +35,9 @@ public final class ExitDispatcher {
 
     public VcpuAction dispatch(VcpuView vcpu, VcpuExit exit) {
         stats.countKind(exit.kind());
+        if (!(exit instanceof VcpuExit.Intr)) {
+            stats.noteExit(System.nanoTime()); // kicks are ours, not the guest's doing
+        }
         return switch (exit) {
             case VcpuExit.IoOut io -> {
                 for (int i = 0; i < io.count(); i++) {

@@ -13,6 +13,19 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ExitStats {
     private final ConcurrentHashMap<String, LongAdder> byKind = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> byDevice = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong firstExitNanos = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Records the time of the machine's first exit (a cheap "the guest is running" marker). */
+    void noteExit(long nanoTime) {
+        if (firstExitNanos.get() == 0) {
+            firstExitNanos.compareAndSet(0, nanoTime);
+        }
+    }
+
+    /** {@link System#nanoTime()} of the first exit of any vCPU, or 0 when none happened yet. */
+    public long firstExitNanos() {
+        return firstExitNanos.get();
+    }
 
     void countKind(String kind) {
         byKind.computeIfAbsent(kind, k -> new LongAdder()).increment();

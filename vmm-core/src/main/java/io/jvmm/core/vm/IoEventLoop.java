@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The machine's I/O thread ({@code vmm-io}): waits with poll(2) on file descriptors — ioeventfds
@@ -32,11 +33,11 @@ public final class IoEventLoop implements AutoCloseable {
         void ready() throws Exception;
     }
 
-    private record Source(String name, int fd, Handler handler, boolean drainEventFd) {
+    private record Source(String name, int fd, Handler handler, boolean drainEventFd, BooleanSupplier wanted) {
     }
 
     private final List<Source> sources = new ArrayList<>();
-    private final OwnedFd wakeup = Sys.eventfd(Sys.EFD_NONBLOCK);
+    private OwnedFd wakeup; // created by start(): a machine without I/O sources never needs it
     private volatile boolean stopping;
     private Thread thread;
 
@@ -45,12 +46,17 @@ public final class IoEventLoop implements AutoCloseable {
      * (so a notification that arrives during the handler is not lost: it makes the fd readable again).
      */
     public synchronized void addEventFd(String name, int fd, Handler handler) {
-        add(new Source(name, fd, handler, true));
+        add(new Source(name, fd, handler, true, () -> true));
     }
 
-    /** Runs {@code handler} whenever {@code fd} is readable; the handler reads the data itself. */
-    public synchronized void addReadable(String name, int fd, Handler handler) {
-        add(new Source(name, fd, handler, false));
+    /**
+     * Runs {@code handler} whenever {@code fd} is readable and {@code wanted} says the consumer can
+     * take data (a TAP while the guest has receive buffers: otherwise a level-triggered poll would spin).
+     * {@code wanted} is evaluated before every wait; whatever makes it true again must also wake the
+     * loop (for a TAP: the guest's notify on the receive queue, an eventfd of this loop).
+     */
+    public synchronized void addReadable(String name, int fd, BooleanSupplier wanted, Handler handler) {
+        add(new Source(name, fd, handler, false, wanted));
     }
 
     private void add(Source s) {
@@ -60,10 +66,15 @@ public final class IoEventLoop implements AutoCloseable {
         sources.add(s);
     }
 
+    /** Starts the {@code vmm-io} thread; does nothing when no source was added (no thread, no fds). */
     public synchronized void start() {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
+        if (sources.isEmpty()) {
+            return;
+        }
+        wakeup = Sys.eventfd(Sys.EFD_NONBLOCK);
         List<Source> fixed = List.copyOf(sources);
         thread = Thread.ofPlatform().name("vmm-io").daemon(true).start(() -> loop(fixed));
     }
@@ -80,6 +91,10 @@ public final class IoEventLoop implements AutoCloseable {
             MemorySegment counter = arena.allocate(8);
             while (!stopping) {
                 for (int i = 0; i < n; i++) {
+                    boolean wanted = i == fixed.size() || fixed.get(i).wanted().getAsBoolean();
+                    // A negative fd makes poll(2) skip the entry.
+                    int fd = i < fixed.size() ? fixed.get(i).fd() : wakeup.fd();
+                    pollfds.set(ValueLayout.JAVA_INT, i * POLLFD_SIZE, wanted ? fd : -1);
                     pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 6, (short) 0);
                 }
                 int ready = Sys.poll(pollfds, n, -1);
@@ -125,7 +140,7 @@ public final class IoEventLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            wakeup.close();
         }
-        wakeup.close();
     }
 }

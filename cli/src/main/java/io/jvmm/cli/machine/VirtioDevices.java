@@ -1,0 +1,133 @@
+package io.jvmm.cli.machine;
+
+import io.jvmm.core.sys.OwnedFd;
+import io.jvmm.core.sys.Sys;
+import io.jvmm.core.vm.IoEventLoop;
+import io.jvmm.core.vm.VirtualMachine;
+import io.jvmm.devices.virtio.VirtioConfig;
+import io.jvmm.devices.virtio.VirtioDevice;
+import io.jvmm.devices.virtio.VirtioMmio;
+import io.jvmm.devices.virtio.VirtioMmioTransport;
+import io.jvmm.devices.virtio.blk.RawFileBackend;
+import io.jvmm.devices.virtio.blk.VirtioBlock;
+import io.jvmm.devices.virtio.net.VirtioNet;
+import io.jvmm.devices.virtio.rng.VirtioRng;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Wires virtio-mmio devices into a VM, Firecracker's way: device n at 0xC0001000 + n × 0x1000 with
+ * legacy GSI 5 + n; the guest's queue notifications arrive as ioeventfds and its interrupts leave as
+ * irqfds, so the vCPU threads never touch the data path — the {@code vmm-io} thread does.
+ *
+ * <pre>
+ *   guest writes QueueNotify = q ──KVM ioeventfd──► vmm-io: transport.notifyQueue(q)
+ *   device completes a request   ──irqfd (GSI 5+n)──► in-kernel IOAPIC ──► guest interrupt
+ * </pre>
+ */
+final class VirtioDevices implements AutoCloseable {
+    static final int FIRST_GSI = 5;
+    /** GSIs 5..23 of the IOAPIC: 19 devices at most. */
+    static final int MAX_DEVICES = 19;
+
+    private final List<VirtioMmioTransport> transports = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final StringBuilder cmdline = new StringBuilder();
+
+    /** Creates and wires every virtio device {@code spec} asks for. */
+    static VirtioDevices attach(VirtualMachine vm, IoEventLoop io, MachineSpec spec) {
+        VirtioDevices d = new VirtioDevices();
+        try {
+            int count = spec.disks().size() + spec.nets().size() + (spec.rng() ? 1 : 0);
+            if (count > MAX_DEVICES) {
+                throw new IllegalArgumentException(count + " virtio devices asked for; at most " + MAX_DEVICES
+                        + " fit the IOAPIC's GSIs 5..23");
+            }
+            int disk = 0;
+            for (MachineSpec.DiskSpec s : spec.disks()) {
+                RawFileBackend backend;
+                try {
+                    backend = RawFileBackend.open(s.path(), s.readOnly());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("--disk " + s.path() + ": " + e.getMessage());
+                }
+                d.owned.add(backend);
+                String name = "virtio-blk" + disk++;
+                d.add(vm, io, name, new VirtioBlock(backend, "jvmm-" + name), null);
+            }
+            int net = 0;
+            for (MachineSpec.NetSpec s : spec.nets()) {
+                TapBackend tap;
+                try {
+                    tap = TapBackend.open(s.tap());
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("--net tap=" + s.tap() + ": " + e.getMessage()
+                            + " (an existing TAP, or run as root so jvmm can create it)");
+                }
+                d.owned.add(tap);
+                byte[] mac = s.mac() != null ? VirtioNet.parseMac(s.mac()) : null;
+                VirtioNet dev = new VirtioNet(tap, mac, false);
+                d.add(vm, io, "virtio-net" + net++, dev, tap);
+            }
+            if (spec.rng()) {
+                d.add(vm, io, "virtio-rng0", new VirtioRng(), null);
+            }
+            return d;
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private void add(VirtualMachine vm, IoEventLoop io, String name, VirtioDevice device, TapBackend tap) {
+        int n = transports.size();
+        long base = GuestRamLayout.VIRTIO_MMIO_BASE + n * (long) VirtioMmio.VIRTIO_MMIO_SIZE;
+        int gsi = FIRST_GSI + n;
+        EventFdInterrupt irq = new EventFdInterrupt(Sys.eventfd(0), gsi);
+        owned.add(irq);
+        vm.vm().irqfd(irq.fd(), gsi);
+        VirtioMmioTransport transport = new VirtioMmioTransport(name, device, vm.memory(), irq);
+        vm.mmio().insert(name, base, VirtioMmio.VIRTIO_MMIO_SIZE, transport);
+        for (int q = 0; q < transport.queueCount(); q++) {
+            OwnedFd notify = Sys.eventfd(Sys.EFD_NONBLOCK);
+            owned.add(notify);
+            vm.vm().ioeventfd(base + VirtioMmio.VIRTIO_MMIO_QUEUE_NOTIFY, 4, notify.fd(), false, (long) q);
+            int queue = q;
+            io.addEventFd(name + "-q" + q, notify.fd(), () -> transport.notifyQueue(queue));
+        }
+        if (tap != null && device instanceof VirtioNet net) {
+            // Poll the TAP only while the device can take frames: before DRIVER_OK, after NEEDS_RESET or
+            // with no receive buffers, frames stay in the TAP (a level-triggered poll would spin). The
+            // driver's first receive-queue notify wakes the loop to look again.
+            io.addReadable(name + "-tap", tap.fd(), () -> {
+                int status = transport.deviceStatus();
+                return (status & (VirtioConfig.VIRTIO_CONFIG_S_DRIVER_OK | VirtioConfig.VIRTIO_CONFIG_S_NEEDS_RESET))
+                        == VirtioConfig.VIRTIO_CONFIG_S_DRIVER_OK && !net.isRxStalled();
+            }, transport::backendReady);
+        }
+        transports.add(transport);
+        cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);
+    }
+
+    /** The kernel command-line entries announcing the devices (leading space), "" when none. */
+    String cmdline() {
+        return cmdline.toString();
+    }
+
+    List<VirtioMmioTransport> transports() {
+        return List.copyOf(transports);
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable r : owned.reversed()) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // closing on the way out: nothing more to do with a failure here
+            }
+        }
+    }
+}
