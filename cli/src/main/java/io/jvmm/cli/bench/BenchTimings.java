@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <pre>
  * { "clock": "epoch-ns",
- *   "events": { "build-start", "first-run", "first-output", "init-ready", "boot-timer",
+ *   "events": { "build-start", "first-run", "first-exit", "first-output", "init-ready", "boot-timer",
  *               "guest-exit" : epoch nanoseconds (absent when it did not happen) },
  *   "status": exit status, "exits": vCPU exits, "guestRamBytes": n,
  *   "memory": { "totalRssKiB", "guestRssKiB", "vmmRssKiB" }, "cpuMs": user+system so far }
@@ -74,6 +74,9 @@ public final class BenchTimings {
         events.put("build-start", machine.buildStartNanos() + offset);
         if (machine.firstRunNanos() != 0) {
             events.put("first-run", machine.firstRunNanos() + offset);
+        }
+        if (machine.stats().firstExitNanos() != 0) {
+            events.put("first-exit", machine.stats().firstExitNanos() + offset);
         }
         if (console != null && console.firstByteNanos() >= 0) {
             events.put("first-output", console.firstByteNanos() + offset);

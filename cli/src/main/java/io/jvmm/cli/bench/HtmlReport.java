@@ -12,7 +12,7 @@ import java.util.Map;
  * VMs of very different speed are both readable.
  */
 final class HtmlReport {
-    private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"};
+    private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#9c755f", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"};
     private static final int LABEL_W = 230;
     private static final int PLOT_W = 560;
     private static final int BAR_H = 22;

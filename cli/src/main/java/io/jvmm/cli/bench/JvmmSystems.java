@@ -152,9 +152,9 @@ final class JvmmSystems {
             }
             MachineSpec spec = linux
                     ? new MachineSpec(setup.kernel(), MachineSpec.KernelFormat.AUTO, MachineSpec.RawEntry.parse("real:0x1000"),
-                    setup.initrd(), setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false)
+                    setup.initrd(), setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false)
                     : new MachineSpec(helloBinary(setup), MachineSpec.KernelFormat.RAW, MachineSpec.RawEntry.parse("real:0x1000"),
-                    null, setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false);
+                    null, setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false);
             ConsoleMarkers console = new ConsoleMarkers(null, System::nanoTime);
             long cpu0 = ProcFs.selfCpuMs();
             long t0 = System.nanoTime();
@@ -178,6 +178,9 @@ final class JvmmSystems {
                     exit = machine.awaitExit(Duration.ofSeconds(10));
                 }
                 events.put("guest-exit", (System.nanoTime() - t0) / 1e6);
+                if (machine.stats().firstExitNanos() != 0) {
+                    events.put("first-exit", (machine.stats().firstExitNanos() - t0) / 1e6);
+                }
                 try {
                     mem = ProcFs.measure(ProcessHandle.current().pid(), ProcFs.overlapping(BenchTimings.guestRanges(machine)));
                 } catch (IOException e) {

@@ -21,11 +21,12 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
      * subset that applies to it; "boot-timer" (jvmm's MMIO device written by /init) is reported but is
      * not a boundary.
      */
-    static final List<String> EVENT_ORDER = List.of("build-start", "first-run", "first-output", "init-ready",
+    static final List<String> EVENT_ORDER = List.of("build-start", "first-run", "first-exit", "first-output", "init-ready",
             "guest-exit", "exit");
     static final Map<String, String> PHASE_NAMES = Map.of(
             "build-start", "JVM start + setup",
             "first-run", "VM build",
+            "first-exit", "to first guest exit",
             "first-output", "to first console output",
             "init-ready", "to /init ready",
             "guest-exit", "to guest exit (poweroff)",
