@@ -10,6 +10,10 @@ module io.jvmm.cli {
     requires ch.qos.logback.core;
 
     opens io.jvmm.cli to info.picocli;
+    opens io.jvmm.cli.bench to info.picocli;
+
+    // Only the bench tests parse the HTML report as XML; not needed (not resolved) at run time.
+    requires static java.xml;
 
     provides ch.qos.logback.classic.spi.Configurator with io.jvmm.cli.LogConfigurator;
 }

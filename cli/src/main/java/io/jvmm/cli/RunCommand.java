@@ -114,6 +114,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Stop the guest after this many seconds (0: never).")
     long timeoutSeconds;
 
+    // jvmm bench: the child reports its phase times and memory (io.jvmm.cli.bench.BenchTimings).
+    @Option(names = "--timings-json", paramLabel = "FILE", hidden = true)
+    Path timingsJson;
+
     @Override
     public Integer call() throws Exception {
         long processStart = ProcessStart.nanos();
@@ -128,7 +132,8 @@ final class RunCommand implements Callable<Integer> {
             if (profileApplies) {
                 spec = spec.withCmdline(spec.cmdline() + " " + profile.cmdlineAdditions());
             }
-            OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
+            io.jvmm.cli.bench.BenchTimings timings = io.jvmm.cli.bench.BenchTimings.start(timingsJson); // bench hook
+            OutputStream consoleOut = timings.watch(new FileOutputStream(FileDescriptor.out));
             Machine machine;
             try {
                 machine = Machine.build(kvm, spec, consoleOut, processStart, profile);
@@ -142,6 +147,7 @@ final class RunCommand implements Callable<Integer> {
                 io.jvmm.core.vm.RipSamples samples = profileIntervalMs != null
                         ? machine.vm().enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
                 int status = runToEnd(machine);
+                timings.finish(machine, status); // bench hook
                 if (samples != null) {
                     System.err.print(io.jvmm.cli.machine.GuestProfileReport.format(samples.snapshot(), loadSystemMap(spec), 30));
                 }

@@ -1,0 +1,111 @@
+package io.jvmm.cli.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Everything one {@code jvmm bench} measured, with the summaries the table, the JSON and the chart show.
+ *
+ * @param host           {@link HostDescription#describe()}
+ * @param settings       the options in effect (runs, memory, command ...)
+ * @param systems        one entry per system asked for, in order
+ * @param exitPath       the port-I/O exit figures, or null when not measured
+ * @param densityMemKiB  host memory the density figure is computed for
+ */
+public record BenchResult(Map<String, Object> host, Map<String, Object> settings, List<SystemResult> systems,
+                          Map<String, Object> exitPath, long densityMemKiB) {
+
+    /**
+     * One system's runs.
+     *
+     * @param unavailable why it was not run (not installed ...), or null
+     * @param error       why it stopped early, or null
+     * @param samples     every run, warm-ups included (flagged)
+     */
+    public record SystemResult(String id, String title, String method, boolean bootsKernel, String unavailable,
+                               String error, List<Sample> samples) {
+        public List<Sample> measured() {
+            return samples.stream().filter(s -> !s.warmup() && s.status() == 0).toList();
+        }
+
+        /** Phase name → statistics over the measured runs, in phase order. */
+        public Map<String, Stats> phaseStats() {
+            Map<String, List<Double>> byName = new LinkedHashMap<>();
+            for (Sample s : measured()) {
+                for (Sample.Phase p : s.phases()) {
+                    byName.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.ms());
+                }
+            }
+            Map<String, Stats> out = new LinkedHashMap<>();
+            byName.forEach((k, v) -> out.put(k, Stats.of(v)));
+            return out;
+        }
+
+        public Stats stat(Function<Sample, Number> f) {
+            return Stats.of(measured().stream().map(f).toList());
+        }
+
+        public Stats ready() {
+            return stat(Sample::readyMs);
+        }
+
+        public Stats total() {
+            return stat(Sample::totalMs);
+        }
+
+        public Stats bootTimer() {
+            return stat(s -> s.events().get("boot-timer"));
+        }
+
+        public Stats cpu() {
+            return stat(Sample::cpuMs);
+        }
+
+        public Stats memory(Function<Sample.Memory, Long> f) {
+            return stat(s -> s.memory() == null ? null : f.apply(s.memory()));
+        }
+
+        /** How many instances fit in {@code hostKiB}: host memory / median per-instance memory (computed). */
+        public Long density(long hostKiB) {
+            Stats per = memory(Sample.Memory::perInstanceKiB);
+            return per == null || per.median() <= 0 || hostKiB <= 0 ? null : (long) Math.floor(hostKiB / per.median());
+        }
+    }
+
+    SystemResult system(String id) {
+        return systems.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    }
+
+    /**
+     * The issue's goals, as ratios from this run (null where a side is missing): empty-VM lifecycle against
+     * {@code java -version}, jvmm cold boot to /init against QEMU, and the warm VM build.
+     */
+    Map<String, Object> goals() {
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("emptyVmOverJavaVersion", ratio(total(system("empty")), total(system("java"))));
+        g.put("emptyVmOverJavaVersionGoal", 1.5);
+        g.put("jvmmColdReadyOverQemuReady", ratio(ready(system("jvmm")), ready(system("qemu"))));
+        g.put("jvmmColdReadyOverQemuReadyGoal", 0.8);
+        SystemResult warm = system("jvmm-warm") != null ? system("jvmm-warm") : system("empty-warm");
+        Stats build = warm == null ? null : warm.phaseStats().get(Sample.PHASE_NAMES.get("first-run"));
+        g.put("warmVmBuildMs", build == null ? null : build.median());
+        g.put("warmVmBuildFrom", warm == null ? null : warm.id());
+        g.put("warmVmBuildGoalMs", 5.0);
+        return g;
+    }
+
+    private static Stats total(SystemResult s) {
+        return s == null ? null : s.total();
+    }
+
+    private static Stats ready(SystemResult s) {
+        return s == null ? null : s.ready();
+    }
+
+    private static Double ratio(Stats a, Stats b) {
+        return a == null || b == null || b.median() == 0 ? null : a.median() / b.median();
+    }
+}

@@ -1,0 +1,77 @@
+package io.jvmm.cli.bench;
+
+import io.jvmm.core.kvm.Kvm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The exit-path figure of the report: µs per port-I/O exit for a whole jvmm VM, for jvmm's KVM binding
+ * alone (on the benchmark thread, and on a thread set up like a vCPU thread) and for kvm-probe (C).
+ * The four are measured in turn within each round, so that a change in the host's load shows in all of
+ * them rather than in one.
+ */
+final class ExitPathFigure {
+    private ExitPathFigure() {
+    }
+
+    static Map<String, Object> measure(int exits, int rounds, Path kvmProbe, Progress progress) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("exits", exits);
+        m.put("rounds", rounds);
+        m.put("guest", "64-bit ring 3, `out 0x80, al` in a loop (kvm-probe's pio guest)");
+        boolean probe = Files.isExecutable(kvmProbe);
+        List<Double> jvmm = new ArrayList<>();
+        List<Double> binding = new ArrayList<>();
+        List<Double> bindingThread = new ArrayList<>();
+        List<Double> c = new ArrayList<>();
+        try (Kvm kvm = Kvm.open(Kvm.DEV_KVM)) {
+            for (int i = 1; i <= rounds; i++) {
+                progress.note("exit path, round " + i + "/" + rounds + ": " + exits + " port-I/O exits each in jvmm, "
+                        + "jvmm's KVM binding alone, the same on a vCPU-like thread" + (probe ? ", kvm-probe" : ""));
+                jvmm.add(PioExits.jvmm(kvm, exits).usPerExit());
+                binding.add(PioExits.bindingOnly(kvm, exits).usPerExit());
+                bindingThread.add(PioExits.bindingOnly(kvm, exits, true).usPerExit());
+                if (probe) {
+                    PioExits.Result r = PioExits.kvmProbe(kvmProbe, exits);
+                    if (r != null) {
+                        c.add(r.usPerExit());
+                    }
+                }
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            m.put("error", e.getMessage());
+            m.put("summary", "not measured: " + e.getMessage());
+            progress.note("exit path: not measured: " + e.getMessage());
+            return m;
+        }
+        Stats js = Stats.of(jvmm);
+        Stats bs = Stats.of(binding);
+        Stats bts = Stats.of(bindingThread);
+        m.put("jvmmUsPerExit", js.toMap());
+        m.put("jvmmExitsPerSecond", 1e6 / js.median());
+        m.put("bindingOnlyUsPerExit", bs.toMap());
+        m.put("bindingOnVcpuThreadUsPerExit", bts.toMap());
+        String summary = String.format(Locale.ROOT, "jvmm %.2f us/exit (%.0f exits/s); jvmm's KVM binding alone %.2f us/exit, "
+                + "on a vCPU-like thread with the kick signal mask %.2f us/exit", js.median(), 1e6 / js.median(), bs.median(), bts.median());
+        Stats ps = Stats.of(c);
+        if (ps != null) {
+            m.put("kvmProbeUsPerExit", ps.toMap());
+            m.put("kvmProbeExitsPerSecond", 1e6 / ps.median());
+            m.put("jvmmOverheadUsPerExit", js.median() - ps.median());
+            summary += String.format(Locale.ROOT, "; kvm-probe (C) %.2f us/exit (%.0f exits/s); jvmm adds %.2f us per exit",
+                    ps.median(), 1e6 / ps.median(), js.median() - ps.median());
+        } else {
+            summary += probe ? "; kvm-probe gave no result" : "; kvm-probe not found at " + kvmProbe
+                    + " (gcc -O2 -o /tmp/kvm-probe shared/tools/kvm-probe.c)";
+        }
+        m.put("summary", summary);
+        progress.note("exit path: " + summary);
+        return m;
+    }
+}

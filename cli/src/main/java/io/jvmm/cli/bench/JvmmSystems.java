@@ -1,0 +1,270 @@
+package io.jvmm.cli.bench;
+
+import io.jvmm.cli.machine.Machine;
+import io.jvmm.cli.machine.MachineSpec;
+import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.vm.MachineExit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** jvmm itself, cold (a new {@code jvmm run} process per run) and warm (VMs built inside this JVM), and the JVM floor. */
+final class JvmmSystems {
+    /** Real mode at 0x1000: prints "hello\n" on COM1 and halts (the empty VM of the foundation issue). */
+    static final byte[] HELLO_REAL = {
+            (byte) 0xba, (byte) 0xf8, 0x03,     // mov dx, 0x3f8
+            (byte) 0xb0, 'h', (byte) 0xee,      // mov al, 'h'; out dx, al
+            (byte) 0xb0, 'e', (byte) 0xee,      // mov al, 'e'; out dx, al
+            (byte) 0xb0, 'l', (byte) 0xee,      // mov al, 'l'; out dx, al
+            (byte) 0xee,                        // out dx, al   ('l' again)
+            (byte) 0xb0, 'o', (byte) 0xee,      // mov al, 'o'; out dx, al
+            (byte) 0xb0, '\n', (byte) 0xee,     // mov al, '\n'; out dx, al
+            (byte) 0xf4};                       // hlt
+
+    private JvmmSystems() {
+    }
+
+    static Path helloBinary(BenchSystem.Setup setup) throws IOException {
+        Path p = setup.workDir().resolve("hello-real.bin");
+        if (!Files.exists(p)) {
+            Files.write(p, HELLO_REAL);
+        }
+        return p;
+    }
+
+    /** {@code jvmm run} in a new process per run: the JVM start is part of what is measured. */
+    static final class Cold implements BenchSystem {
+        private final BenchSystem.Setup setup;
+        private final boolean linux;
+
+        Cold(BenchSystem.Setup setup, boolean linux) {
+            this.setup = setup;
+            this.linux = linux;
+        }
+
+        @Override
+        public String id() {
+            return linux ? "jvmm" : "empty";
+        }
+
+        @Override
+        public String title() {
+            return linux ? "jvmm, cold (new process)" : "empty VM (jvmm, raw hello guest)";
+        }
+
+        @Override
+        public String method() {
+            return "a new `jvmm run` process per run (JVM options as ./jvmm, AOT cache when ./jvmm made one); the child "
+                    + "reports its own phase times, CPU state and smaps reading through --timings-json; "
+                    + (linux ? "Linux kernel + initramfs, /init runs the command and powers off" : "a 20-byte real-mode guest prints 'hello' and halts");
+        }
+
+        @Override
+        public boolean bootsKernel() {
+            return linux;
+        }
+
+        @Override
+        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
+            Path timings = setup.workDir().resolve(id() + "-timings-" + index + (warmup ? "w" : "") + ".json");
+            Files.deleteIfExists(timings);
+            List<String> cmd = new ArrayList<>(setup.javaCommand());
+            cmd.add("run");
+            if (linux) {
+                cmd.addAll(List.of("--kernel", setup.kernel().toString(), "--initrd", setup.initrd().toString(),
+                        "--append", setup.appendArg()));
+            } else {
+                cmd.addAll(List.of("--kernel-format", "raw", "--kernel", helloBinary(setup).toString()));
+            }
+            cmd.addAll(List.of("--memory", (setup.memoryBytes() >> 10) + "K", "--timings-json", timings.toString(),
+                    "--timeout", Long.toString(setup.timeoutSeconds())));
+            ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, setup.timeoutSeconds() + 30, progress);
+            Map<String, Double> events = new LinkedHashMap<>();
+            Long vmm = null;
+            Long guest = null;
+            if (Files.exists(timings)) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> t = (Map<String, Object>) Json.parse(Files.readString(timings));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> ev = (Map<String, Object>) t.get("events");
+                for (var e : ev.entrySet()) {
+                    events.put(e.getKey(), r.epochMs(((Number) e.getValue()).longValue()));
+                }
+                if (t.get("memory") instanceof Map<?, ?> mem) {
+                    vmm = ((Number) mem.get("vmmRssKiB")).longValue();
+                    guest = ((Number) mem.get("guestRssKiB")).longValue();
+                }
+            } else if (r.status() == 0) {
+                throw new IllegalStateException("jvmm run wrote no --timings-json file: " + r.stderrTail());
+            }
+            events.put("exit", r.ms(r.exitNanos()));
+            if (r.status() != 0) {
+                progress.note(id() + ": jvmm run ended with status " + r.status() + ": " + r.stderrTail());
+            }
+            return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(vmm, guest, r.cgroupPeakKiB()), r.status());
+        }
+    }
+
+    /** VMs built and booted one after another inside this JVM: what a long-running VMM service pays per VM. */
+    static final class Warm implements BenchSystem {
+        private final BenchSystem.Setup setup;
+        private final boolean linux;
+        private Kvm kvm;
+
+        Warm(BenchSystem.Setup setup, boolean linux) {
+            this.setup = setup;
+            this.linux = linux;
+        }
+
+        @Override
+        public String id() {
+            return linux ? "jvmm-warm" : "empty-warm";
+        }
+
+        @Override
+        public String title() {
+            return linux ? "jvmm, warm (in process)" : "empty VM, warm (in process)";
+        }
+
+        @Override
+        public String method() {
+            return "Machine.build → start → guest exit → close inside the benchmark's JVM, /dev/kvm kept open; "
+                    + "'VM build' ends when the vCPU threads are started (their first KVM_RUN follows at once); CPU is "
+                    + "this JVM's user+system time over the run; guest memory from this process's smaps";
+        }
+
+        @Override
+        public boolean bootsKernel() {
+            return linux;
+        }
+
+        @Override
+        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
+            if (kvm == null) {
+                kvm = Kvm.open(Kvm.DEV_KVM);
+            }
+            MachineSpec spec = linux
+                    ? new MachineSpec(setup.kernel(), MachineSpec.KernelFormat.AUTO, MachineSpec.RawEntry.parse("real:0x1000"),
+                    setup.initrd(), setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false)
+                    : new MachineSpec(helloBinary(setup), MachineSpec.KernelFormat.RAW, MachineSpec.RawEntry.parse("real:0x1000"),
+                    null, setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false);
+            ConsoleMarkers console = new ConsoleMarkers(null, System::nanoTime);
+            long cpu0 = ProcFs.selfCpuMs();
+            long t0 = System.nanoTime();
+            Map<String, Double> events = new LinkedHashMap<>();
+            ProcFs.MemoryReading mem = null;
+            MachineExit exit;
+            Machine machine = Machine.build(kvm, spec, console, t0, setup.profile());
+            try {
+                machine.start();
+                events.put("first-run", (machine.firstRunNanos() - t0) / 1e6);
+                long deadline = System.nanoTime() + Duration.ofSeconds(setup.timeoutSeconds()).toNanos();
+                exit = null;
+                while (exit == null && System.nanoTime() - deadline < 0) {
+                    exit = machine.awaitExit(Duration.ofSeconds(30));
+                    if (exit == null) {
+                        progress.still((System.nanoTime() - t0) / 1e9, console.lastLine());
+                    }
+                }
+                if (exit == null) {
+                    machine.stop(MachineExit.failure("benchmark timeout"));
+                    exit = machine.awaitExit(Duration.ofSeconds(10));
+                }
+                events.put("guest-exit", (System.nanoTime() - t0) / 1e6);
+                if (machine.stats().firstExitNanos() != 0) {
+                    events.put("first-exit", (machine.stats().firstExitNanos() - t0) / 1e6);
+                }
+                try {
+                    mem = ProcFs.measure(ProcessHandle.current().pid(), ProcFs.overlapping(BenchTimings.guestRanges(machine)));
+                } catch (IOException e) {
+                    progress.note(id() + ": no smaps reading: " + e.getMessage());
+                }
+                machine.bootTime().ifPresent(b -> events.put("boot-timer", b.sinceBuildStart().toNanos() / 1e6));
+            } finally {
+                machine.close();
+            }
+            events.put("exit", (System.nanoTime() - t0) / 1e6);
+            if (console.firstByteNanos() >= 0) {
+                events.put("first-output", (console.firstByteNanos() - t0) / 1e6);
+            }
+            if (console.readyNanos() >= 0) {
+                events.put("init-ready", (console.readyNanos() - t0) / 1e6);
+            }
+            int status = exit == null ? -1 : exit.status();
+            if (status != 0) {
+                progress.note(id() + ": guest ended with " + (exit == null ? "no exit" : exit.reason()));
+            }
+            return new Sample(index, warmup, events, (double) (ProcFs.selfCpuMs() - cpu0),
+                    new Sample.Memory(null, mem == null ? null : mem.guestRssKiB(), null), status);
+        }
+
+        @Override
+        public void close() {
+            if (kvm != null) {
+                kvm.close();
+                kvm = null;
+            }
+        }
+    }
+
+    /** {@code java -version} with jvmm's JVM options: the floor under any cold jvmm figure. */
+    static final class JavaVersion implements BenchSystem {
+        private final BenchSystem.Setup setup;
+
+        JavaVersion(BenchSystem.Setup setup) {
+            this.setup = setup;
+        }
+
+        @Override
+        public String id() {
+            return "java";
+        }
+
+        @Override
+        public String title() {
+            return "java -version (JVM floor)";
+        }
+
+        @Override
+        public String method() {
+            return "`java -version` with ./jvmm's JVM options (no AOT cache): the cost of starting and ending a JVM";
+        }
+
+        @Override
+        public boolean bootsKernel() {
+            return false;
+        }
+
+        @Override
+        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
+            List<String> cmd = new ArrayList<>();
+            for (String a : setup.javaCommand()) {
+                if (a.equals("--module-path") || a.equals("-cp")) {
+                    break;
+                }
+                if (!a.startsWith("-XX:AOTCache")) {
+                    cmd.add(a);
+                }
+            }
+            cmd.add("-version");
+            ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
+            Map<String, Double> events = new LinkedHashMap<>();
+            events.put("exit", r.ms(r.exitNanos()));
+            return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A name no other run of this benchmark uses (a cgroup left behind must not carry its peak into another run). */
+    static String cgroupName(String system, int index) {
+        return "jvmm-bench-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + system + "-" + index;
+    }
+}

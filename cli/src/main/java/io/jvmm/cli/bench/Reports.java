@@ -1,0 +1,153 @@
+package io.jvmm.cli.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The terminal table and the JSON form of a {@link BenchResult}; the chart is {@link HtmlReport}. */
+final class Reports {
+    private Reports() {
+    }
+
+    /** Every sample, every summary, the host and the settings. */
+    static Map<String, Object> json(BenchResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tool", "jvmm bench");
+        m.put("host", r.host());
+        m.put("settings", r.settings());
+        List<Object> systems = new ArrayList<>();
+        for (BenchResult.SystemResult s : r.systems()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("id", s.id());
+            sm.put("title", s.title());
+            sm.put("method", s.method());
+            sm.put("bootsKernel", s.bootsKernel());
+            sm.put("unavailable", s.unavailable());
+            sm.put("error", s.error());
+            Map<String, Object> sum = new LinkedHashMap<>();
+            Map<String, Object> phases = new LinkedHashMap<>();
+            s.phaseStats().forEach((k, v) -> phases.put(k, v.toMap()));
+            sum.put("phasesMs", phases);
+            sum.put("readyMs", map(s.ready()));
+            sum.put("totalMs", map(s.total()));
+            sum.put("bootTimerMs", map(s.bootTimer()));
+            sum.put("cpuMs", map(s.cpu()));
+            Map<String, Object> mem = new LinkedHashMap<>();
+            mem.put("vmmRssKiB", map(s.memory(Sample.Memory::vmmRssKiB)));
+            mem.put("guestTouchedKiB", map(s.memory(Sample.Memory::guestTouchedKiB)));
+            mem.put("cgroupPeakKiB", map(s.memory(Sample.Memory::cgroupPeakKiB)));
+            mem.put("perInstanceKiB", map(s.memory(Sample.Memory::perInstanceKiB)));
+            sum.put("memory", mem);
+            Map<String, Object> density = new LinkedHashMap<>();
+            density.put("hostMemoryKiB", r.densityMemKiB());
+            density.put("instances", s.density(r.densityMemKiB()));
+            density.put("note", "computed: host memory / median per-instance memory; ignores sharing between instances "
+                    + "and the host kernel's own overhead");
+            sum.put("density", density);
+            sm.put("summary", sum);
+            sm.put("samples", s.samples().stream().map(x -> (Object) x.toMap()).toList());
+            systems.add(sm);
+        }
+        m.put("systems", systems);
+        m.put("exitPath", r.exitPath());
+        m.put("goals", r.goals());
+        return m;
+    }
+
+    private static Object map(Stats s) {
+        return s == null ? null : s.toMap();
+    }
+
+    /** Milliseconds for people: 0.42 ms, 12.3 ms, 4.56 s. */
+    static String ms(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        if (v >= 1000) {
+            return String.format(Locale.ROOT, "%.2f s", v / 1000);
+        }
+        return String.format(Locale.ROOT, v < 10 ? "%.2f ms" : "%.1f ms", v);
+    }
+
+    static String kib(double v) {
+        return v >= 10240 ? String.format(Locale.ROOT, "%.1f MiB", v / 1024) : String.format(Locale.ROOT, "%.0f KiB", v);
+    }
+
+    private static String median(Stats s, boolean memory) {
+        if (s == null) {
+            return "-";
+        }
+        return memory ? kib(s.median()) : ms(s.median());
+    }
+
+    private static String spread(Stats s) {
+        if (s == null) {
+            return "-";
+        }
+        return s.n() == 1 ? ms(s.median()) : ms(s.median()) + " [" + ms(s.min()) + " .. " + ms(s.p90()) + "]";
+    }
+
+    /** The terminal table: medians with [min .. p90], then each system's phases. */
+    static String table(BenchResult r) {
+        StringBuilder sb = new StringBuilder();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"system", "runs", "to /init ready", "total", "boot timer", "CPU", "VMM RSS", "guest touched",
+                "cgroup peak", "fit in " + kib(r.densityMemKiB())});
+        for (BenchResult.SystemResult s : r.systems()) {
+            if (s.unavailable() != null) {
+                rows.add(new String[] {s.id(), "-", "not run: " + s.unavailable(), "", "", "", "", "", "", ""});
+                continue;
+            }
+            Long fit = s.density(r.densityMemKiB());
+            rows.add(new String[] {s.id(), Integer.toString(s.measured().size()), spread(s.ready()), spread(s.total()),
+                    median(s.bootTimer(), false), median(s.cpu(), false), median(s.memory(Sample.Memory::vmmRssKiB), true),
+                    median(s.memory(Sample.Memory::guestTouchedKiB), true), median(s.memory(Sample.Memory::cgroupPeakKiB), true),
+                    fit == null ? "-" : fit.toString()});
+        }
+        int[] w = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (!row[2].startsWith("not run") || i < 3) {
+                    w[i] = Math.max(w[i], i == 2 && row[2].startsWith("not run") ? 0 : row[i].length());
+                }
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(String.format("%-" + Math.max(1, w[i]) + "s  ", row[i]));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        sb.append("\nphases (median [min .. p90]):\n");
+        for (BenchResult.SystemResult s : r.systems()) {
+            if (s.error() != null) {
+                sb.append("  ").append(s.id()).append(": stopped: ").append(s.error()).append('\n');
+            }
+            if (s.measured().isEmpty()) {
+                continue;
+            }
+            List<String> parts = new ArrayList<>();
+            s.phaseStats().forEach((k, v) -> parts.add(k + " " + spread(v)));
+            sb.append("  ").append(s.id()).append(": ").append(String.join(" | ", parts)).append('\n');
+        }
+        if (r.exitPath() != null) {
+            sb.append("\nexit path (port-I/O exits from a ring-3 loop): ").append(r.exitPath().get("summary")).append('\n');
+        }
+        Map<String, Object> g = r.goals();
+        sb.append("\ngoals (ratios of medians from this run):\n");
+        sb.append(goal("  empty VM / java -version", g.get("emptyVmOverJavaVersion"), "<= 1.5"));
+        sb.append(goal("  jvmm cold to /init / QEMU microvm to /init", g.get("jvmmColdReadyOverQemuReady"), "<= 0.8"));
+        sb.append(g.get("warmVmBuildMs") == null ? "  warm VM build: not measured\n"
+                : String.format(Locale.ROOT, "  warm VM build (%s): %s (goal < 5 ms)%n", g.get("warmVmBuildFrom"), ms((Double) g.get("warmVmBuildMs"))));
+        sb.append("density: computed as host memory / median per-instance memory (VMM RSS + guest touched, or the "
+                + "container's cgroup peak); it ignores sharing and the host kernel's overhead.\n");
+        return sb.toString();
+    }
+
+    private static String goal(String what, Object v, String target) {
+        return v == null ? what + ": not measured\n" : String.format(Locale.ROOT, "%s: %.2f (goal %s)%n", what, (Double) v, target);
+    }
+}
