@@ -18,15 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(120)
 class RunRawGuestTest {
     /** Real mode at 0x1000: prints "hello\n" on COM1 and halts. */
-    static final byte[] HELLO_REAL = {
-            (byte) 0xba, (byte) 0xf8, 0x03,     // mov dx, 0x3f8
-            (byte) 0xb0, 'h', (byte) 0xee,      // mov al, 'h'; out dx, al
-            (byte) 0xb0, 'e', (byte) 0xee,      // mov al, 'e'; out dx, al
-            (byte) 0xb0, 'l', (byte) 0xee,      // mov al, 'l'; out dx, al
-            (byte) 0xee,                        // out dx, al   ('l' again)
-            (byte) 0xb0, 'o', (byte) 0xee,      // mov al, 'o'; out dx, al
-            (byte) 0xb0, '\n', (byte) 0xee,     // mov al, '\n'; out dx, al
-            (byte) 0xf4};                       // hlt
+    static final byte[] HELLO_REAL = io.jvmm.cli.machine.HelloGuest.realMode();
 
     /** 64-bit long mode: prints "long\n" on COM1 and halts. */
     static final byte[] HELLO_LONG = {

@@ -17,24 +17,13 @@ import java.util.Set;
 
 /** jvmm itself, cold (a new {@code jvmm run} process per run) and warm (VMs built inside this JVM), and the JVM floor. */
 final class JvmmSystems {
-    /** Real mode at 0x1000: prints "hello\n" on COM1 and halts (the empty VM of the foundation issue). */
-    static final byte[] HELLO_REAL = {
-            (byte) 0xba, (byte) 0xf8, 0x03,     // mov dx, 0x3f8
-            (byte) 0xb0, 'h', (byte) 0xee,      // mov al, 'h'; out dx, al
-            (byte) 0xb0, 'e', (byte) 0xee,      // mov al, 'e'; out dx, al
-            (byte) 0xb0, 'l', (byte) 0xee,      // mov al, 'l'; out dx, al
-            (byte) 0xee,                        // out dx, al   ('l' again)
-            (byte) 0xb0, 'o', (byte) 0xee,      // mov al, 'o'; out dx, al
-            (byte) 0xb0, '\n', (byte) 0xee,     // mov al, '\n'; out dx, al
-            (byte) 0xf4};                       // hlt
-
     private JvmmSystems() {
     }
 
     static Path helloBinary(BenchSystem.Setup setup) throws IOException {
         Path p = setup.workDir().resolve("hello-real.bin");
         if (!Files.exists(p)) {
-            Files.write(p, HELLO_REAL);
+            Files.write(p, io.jvmm.cli.machine.HelloGuest.realMode());
         }
         return p;
     }
