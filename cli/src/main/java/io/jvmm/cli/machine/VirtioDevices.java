@@ -83,7 +83,7 @@ final class VirtioDevices implements AutoCloseable {
 
     private void add(VirtualMachine vm, IoEventLoop io, String name, VirtioDevice device, TapBackend tap) {
         int n = transports.size();
-        long base = GuestRamLayout.VIRTIO_MMIO_BASE + n * (long) VirtioMmio.VIRTIO_MMIO_SIZE;
+        long base = GuestRamLayout.VIRTIO_MMIO_BASE + n * VirtioMmio.VIRTIO_MMIO_SIZE;
         int gsi = FIRST_GSI + n;
         EventFdInterrupt irq = new EventFdInterrupt(Sys.eventfd(0), gsi);
         owned.add(irq);
