@@ -3,6 +3,7 @@ module io.jvmm.cli {
     requires io.jvmm.core;
     requires io.jvmm.devices;
     requires io.jvmm.boot;
+    requires io.jvmm.machine;
     requires io.jvmm.images;
     requires info.picocli;
     requires org.slf4j;

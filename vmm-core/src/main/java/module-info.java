@@ -12,7 +12,7 @@ module io.jvmm.core {
     exports io.jvmm.core.memory;
     exports io.jvmm.core.bus;
     exports io.jvmm.core.irq;
-    exports io.jvmm.core.kvm to io.jvmm.cli;
-    exports io.jvmm.core.sys to io.jvmm.cli;
-    exports io.jvmm.core.vm to io.jvmm.cli;
+    exports io.jvmm.core.kvm to io.jvmm.machine, io.jvmm.cli;
+    exports io.jvmm.core.sys to io.jvmm.machine, io.jvmm.cli;
+    exports io.jvmm.core.vm to io.jvmm.machine, io.jvmm.cli;
 }

@@ -5,8 +5,8 @@ import io.jvmm.boot.cpu.CpuFeature;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.cli.console.ConsoleInput;
 import io.jvmm.cli.console.TerminalMode;
-import io.jvmm.cli.machine.Machine;
-import io.jvmm.cli.machine.MachineSpec;
+import io.jvmm.machine.Machine;
+import io.jvmm.machine.MachineSpec;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.kvm.KvmException;
 import io.jvmm.core.kvm.KvmIoctls;
@@ -149,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
                 int status = runToEnd(machine);
                 timings.finish(machine, status); // bench hook
                 if (samples != null) {
-                    System.err.print(io.jvmm.cli.machine.GuestProfileReport.format(samples.snapshot(), loadSystemMap(spec), 30));
+                    System.err.print(io.jvmm.machine.GuestProfileReport.format(samples.snapshot(), loadSystemMap(spec), 30));
                 }
                 return status;
             }

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(120)
 class RunRawGuestTest {
     /** Real mode at 0x1000: prints "hello\n" on COM1 and halts. */
-    static final byte[] HELLO_REAL = io.jvmm.cli.machine.HelloGuest.realMode();
+    static final byte[] HELLO_REAL = io.jvmm.machine.HelloGuest.realMode();
 
     /** 64-bit long mode: prints "long\n" on COM1 and halts. */
     static final byte[] HELLO_LONG = {

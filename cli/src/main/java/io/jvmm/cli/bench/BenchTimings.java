@@ -1,6 +1,6 @@
 package io.jvmm.cli.bench;
 
-import io.jvmm.cli.machine.Machine;
+import io.jvmm.machine.Machine;
 import io.jvmm.core.memory.GuestRegion;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.jvmm.cli.bench;
 
-import io.jvmm.cli.machine.Machine;
-import io.jvmm.cli.machine.MachineSpec;
+import io.jvmm.machine.Machine;
+import io.jvmm.machine.MachineSpec;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.vm.MachineExit;
 
@@ -23,7 +23,7 @@ final class JvmmSystems {
     static Path helloBinary(BenchSystem.Setup setup) throws IOException {
         Path p = setup.workDir().resolve("hello-real.bin");
         if (!Files.exists(p)) {
-            Files.write(p, io.jvmm.cli.machine.HelloGuest.realMode());
+            Files.write(p, io.jvmm.machine.HelloGuest.realMode());
         }
         return p;
     }

@@ -1,4 +1,4 @@
-package io.jvmm.cli.machine;
+package io.jvmm.machine;
 
 import org.junit.jupiter.api.Test;
 

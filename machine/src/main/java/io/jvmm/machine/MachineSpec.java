@@ -1,4 +1,4 @@
-package io.jvmm.cli.machine;
+package io.jvmm.machine;
 
 import io.jvmm.boot.cpu.CpuFeature;
 

@@ -1,4 +1,4 @@
-package io.jvmm.cli.machine;
+package io.jvmm.machine;
 
 /**
  * The "hello" flat-binary guest: the empty VM whose lifecycle the benchmark and the tests measure
