@@ -26,14 +26,34 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
     public static final String KVM_PVM_MODULE = "sys/module/kvm_pvm";
 
     /**
-     * The guest kernel options an emulating host needs (ENVIRONMENT.md, "What a Linux guest needs to
-     * boot here"): no XSAVE (xrstor/xsaves are not emulated), no PTI/PCID/INVPCID/FSGSBASE, the
-     * jvmm guest kernel's {@code syscall_trap} (SYSCALL from user mode lands in ring 3 here), and
-     * clearcpuid for smap, smep, fsgsbase, umip, pku, rdpid, popcnt, movbe, rdrand, rdseed, clflushopt,
-     * clwb (feature numbers word*32+bit, as 6.1 takes them without CONFIG_X86_FEATURE_NAMES).
+     * The guest kernel options an emulating host needs (docs/emulating-hosts.md): no XSAVE (xrstor/xsaves
+     * are not emulated), no PTI/PCID/INVPCID/FSGSBASE, the jvmm guest kernel's {@code syscall_trap}
+     * (SYSCALL from user mode lands in ring 3 here), and clearcpuid for smap, smep, fsgsbase, umip, pku,
+     * rdpid, popcnt, movbe, rdrand, rdseed, clflushopt, clwb (feature numbers word*32+bit, as 6.1 takes
+     * them without CONFIG_X86_FEATURE_NAMES).
      */
-    public static final String EMULATING_HOST_CMDLINE = "noxsave nopti nopcid noinvpcid nofsgsbase syscall_trap"
+    public static final String EMULATING_HOST_KERNEL_OPTIONS = "noxsave nopti nopcid noinvpcid nofsgsbase syscall_trap"
             + " clearcpuid=308,295,288,514,515,534,151,150,158,306,311,312";
+
+    /**
+     * Keeps glibc in the guest on its SSE2 code. On an emulating host guest user code runs natively with
+     * the host's CPUID and XCR0 (AVX and AVX-512 enabled), but the guest kernel, booted with
+     * {@code noxsave}, switches only the FXSAVE image (x87, XMM0-15) between processes: the upper YMM
+     * halves, ZMM16-31 and the opmask registers are shared by every guest process. glibc would pick
+     * its AVX2/EVEX string functions, and a process preempted inside one (a page fault is enough) gets
+     * another process's bytes back. A KEY=VALUE word the kernel does not know becomes an environment
+     * variable of init (init/main.c, unknown_bootoption) and so of every process.
+     *
+     * <p>The names are those glibc 2.36 (Debian 12's, which the guest busybox is linked with) accepts
+     * in {@code glibc.cpu.hwcaps} (sysdeps/x86/cpu-tunables.c); AVX_Fast_Unaligned_Load is a
+     * preference glibc sets before the tunable is read, so it must be cleared too or memcpy stays on AVX.
+     */
+    public static final String GUEST_GLIBC_TUNABLES = "GLIBC_TUNABLES=glibc.cpu.hwcaps="
+            + "-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX512ER,-AVX512PF,"
+            + "-AVX_Fast_Unaligned_Load,-FMA,-FMA4";
+
+    /** Everything the emulating-host profile adds to the kernel command line. */
+    public static final String EMULATING_HOST_CMDLINE = EMULATING_HOST_KERNEL_OPTIONS + " " + GUEST_GLIBC_TUNABLES;
 
     public static final CpuProfile HARDWARE = new CpuProfile("hardware", EnumSet.noneOf(CpuFeature.class), "",
             "CPU profile: hardware KVM host, CPUID as the host supports it");
@@ -56,7 +76,9 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
                 "CPU profile: emulating KVM host (" + evidence + "): guest kernel code runs in KVM's instruction"
                         + " emulator; CPUID cleared " + names(clear) + ", kept xsaveerptr (0x80000008 EBX[2]);"
                         + " kernel cmdline += '" + EMULATING_HOST_CMDLINE + "' (syscall_trap needs the jvmm guest"
-                        + " kernel's patch)");
+                        + " kernel's patch); guest glibc kept off AVX: this host does not switch guest"
+                        + " processes' AVX/AVX-512 registers, so programs that use AVX themselves can still"
+                        + " corrupt and read each other's vector registers (hardware KVM hosts are unaffected)");
     }
 
     /**

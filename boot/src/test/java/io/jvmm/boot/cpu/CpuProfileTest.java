@@ -32,7 +32,10 @@ class CpuProfileTest {
         assertEquals("emulating-host", p.name());
         assertEquals(EnumSet.of(CpuFeature.CX16, CpuFeature.KVM_PV_SEND_IPI, CpuFeature.KVM_PV_UNHALT), p.cpuidClear());
         assertEquals("noxsave nopti nopcid noinvpcid nofsgsbase syscall_trap"
-                + " clearcpuid=308,295,288,514,515,534,151,150,158,306,311,312", p.cmdlineAdditions());
+                + " clearcpuid=308,295,288,514,515,534,151,150,158,306,311,312"
+                + " GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,"
+                + "-AVX512ER,-AVX512PF,-AVX_Fast_Unaligned_Load,-FMA,-FMA4", p.cmdlineAdditions());
+        assertTrue(p.description().contains("programs that use AVX themselves"), p.description());
         assertTrue(p.description().contains("syscall_trap") && !p.description().contains("\n"), p.description());
 
         List<CpuidEntry> host = CpuidTableTest.supported(CpuidTableTest.AMD_EBX, 0x10);
