@@ -62,7 +62,7 @@ final class SerialOutput {
     private int head;
     private int count;
     private boolean flushRequested;
-    private boolean writing;        // the writer holds a chunk it has not finished writing
+    private int writing;            // bytes the writer took and has not finished writing
     private boolean endWriter;      // drain is done: the writer ends instead of lingering
     private Thread writer;          // the running writer thread, or null
     private long droppedBytes;
@@ -116,9 +116,9 @@ final class SerialOutput {
      * sink did not take them in time (a console that is not being read).
      */
     boolean drain(long timeout, TimeUnit unit) {
-        Thread ended;
+        Thread ended = null;
         String drops;
-        int stuck;
+        int unwritten;
         lock.lock();
         try {
             long left = unit.toNanos(timeout);
@@ -126,7 +126,7 @@ final class SerialOutput {
                 flushRequested = true;
                 wakeWriter();
             }
-            while ((count > 0 || writing) && left > 0) {
+            while ((count > 0 || writing > 0) && left > 0) {
                 try {
                     left = written.awaitNanos(left);
                 } catch (InterruptedException e) {
@@ -135,12 +135,26 @@ final class SerialOutput {
                 }
             }
             drops = dropReport();
-            stuck = count > 0 || writing ? count : -1;
-            if (stuck < 0) {
+            unwritten = count + writing;
+            if (unwritten == 0 && writer != null) {
+                // Everything is out: let the writer end now rather than linger, and wait for it to leave
+                // (unless new output keeps it busy: then it is not ours to wait for).
+                Thread current = writer;
                 endWriter = true;
                 work.signalAll();
+                long wait = TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
+                while (writer == current && endWriter && wait > 0) {
+                    try {
+                        wait = written.awaitNanos(wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                if (writer != current) {
+                    ended = current;
+                }
             }
-            ended = writer;
         } finally {
             lock.unlock();
         }
@@ -148,13 +162,13 @@ final class SerialOutput {
         if (drops != null) {
             LOG.warn(drops);
         }
-        if (stuck >= 0) {
-            LOG.warn("serial output: the console is not taking guest output; {} bytes not written", stuck);
+        if (unwritten > 0) {
+            LOG.warn("serial output: the console is not taking guest output; {} bytes not written", unwritten);
             return false;
         }
         if (ended != null) {
             try {
-                ended.join(JOIN_MILLIS); // it only has to see endWriter
+                ended.join(JOIN_MILLIS); // it has left its loop: this returns at once
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -213,12 +227,14 @@ final class SerialOutput {
                     if (endWriter || linger <= 0) {
                         writer = null;
                         flushRequested = false;
+                        written.signalAll(); // drain may wait for this thread to leave
                         return;
                     }
                     try {
                         linger = work.awaitNanos(linger);
                     } catch (InterruptedException e) {
                         writer = null;
+                        written.signalAll();
                         return;
                     }
                 }
@@ -230,7 +246,7 @@ final class SerialOutput {
                 head = 0;
                 count = 0;
                 flushRequested = false;
-                writing = true;
+                writing = n;
             } finally {
                 lock.unlock();
             }
@@ -238,7 +254,7 @@ final class SerialOutput {
             String drops;
             lock.lock();
             try {
-                writing = false;
+                writing = 0;
                 if (!ok) {
                     lostBytes += n;
                 }
