@@ -124,12 +124,11 @@ public final class Serial implements BusDevice {
     public static final int FIFO_SIZE = 16;
     /** Divisor for 9600 baud from the 1.8432 MHz clock (115200 / 9600); the reset value we choose. */
     private static final int DEFAULT_DIVISOR = 12;
-
-    private final InterruptLine irq;
-    private final SerialOutput output;
     /** How long {@link #flush()} waits for the console to take the buffered output. */
     private static final long FLUSH_TIMEOUT_SECONDS = 10;
 
+    private final InterruptLine irq;
+    private final SerialOutput output;
     private final ReentrantLock lock = new ReentrantLock();
     /** Told when the guest can take input again; set once by the assembly. */
     private volatile Runnable inputSpaceListener = () -> { };
