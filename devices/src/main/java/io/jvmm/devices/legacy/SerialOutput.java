@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bound: at most {@link #CAPACITY} bytes wait here (plus the chunk being written). When the console
  * does not keep up, the <em>oldest</em> waiting bytes are dropped — the newest output (a prompt, a panic)
- * is what a user needs when the console resumes — and counted ({@link #droppedBytes()}); the first time
- * this happens the writer says so once on the log (stderr) as soon as the sink accepts bytes again, or
- * {@link #drain} says so at exit if it never does. A real UART without flow control loses bytes as well;
- * the guest cannot be told.
+ * is what a user needs when the console resumes — and counted ({@link #droppedBytes()}). The first drop
+ * is said once on the log (stderr), from a short-lived thread of its own ({@code serial-out-warn}: stderr
+ * may be the same stopped terminal, and no vCPU may wait for it); {@link #drain} gives the total at exit.
+ * A real UART without flow control loses bytes as well; the guest cannot be told.
  *
  * <p>The writer thread starts on the first flush request and ends after {@link #drain} has written
  * everything (or after a second without work), so a closed machine leaves no thread behind unless the
@@ -66,7 +66,8 @@ final class SerialOutput {
     private boolean endWriter;      // drain is done: the writer ends instead of lingering
     private Thread writer;          // the running writer thread, or null
     private long droppedBytes;
-    private boolean dropReported;
+    private boolean dropWarned;     // the one warning about drops has been started
+    private long dropsReported;     // droppedBytes when drain last reported them
     private long lostBytes;
 
     // Owned by the writer thread.
@@ -99,14 +100,24 @@ final class SerialOutput {
 
     /** Asks the writer thread to write what is buffered; returns at once. Safe from any thread. */
     void requestFlush() {
+        boolean warn = false;
         lock.lock();
         try {
             if (count > 0) {
                 flushRequested = true;
                 wakeWriter();
             }
+            if (droppedBytes > 0 && !dropWarned) {
+                dropWarned = true;
+                warn = true;
+            }
         } finally {
             lock.unlock();
+        }
+        if (warn) {
+            Thread.ofPlatform().name("serial-out-warn").daemon(true).start(() -> LOG.warn(
+                    "serial output: the console is not taking guest output (a full pipe? a paused terminal?); "
+                            + "beyond {} waiting bytes the oldest are dropped, the total is reported at exit", CAPACITY));
         }
     }
 
@@ -207,14 +218,14 @@ final class SerialOutput {
         }
     }
 
-    /** With lock held: the one message saying that bytes were dropped, or null; the caller logs it unlocked. */
+    /** With lock held: the total of bytes dropped since the last report, or null; the caller logs it unlocked. */
     private String dropReport() {
-        if (droppedBytes == 0 || dropReported) {
+        if (droppedBytes == dropsReported) {
             return null;
         }
-        dropReported = true;
-        return "serial output: the console did not keep up with the guest; the oldest " + droppedBytes
-                + " bytes of guest output were dropped (at most " + CAPACITY + " bytes wait for the console)";
+        dropsReported = droppedBytes;
+        return "serial output: " + droppedBytes + " bytes of guest output were dropped in all while the console "
+                + "did not keep up (at most " + CAPACITY + " bytes wait for it)";
     }
 
     private void writeLoop() {
@@ -251,22 +262,17 @@ final class SerialOutput {
                 lock.unlock();
             }
             boolean ok = writeChunk(n);
-            String drops;
             lock.lock();
             try {
                 writing = 0;
                 if (!ok) {
                     lostBytes += n;
                 }
-                drops = ok ? dropReport() : null; // the sink moves again: say what was lost meanwhile
                 if (count == 0) {
                     written.signalAll();
                 }
             } finally {
                 lock.unlock();
-            }
-            if (drops != null) {
-                LOG.warn(drops);
             }
         }
     }
