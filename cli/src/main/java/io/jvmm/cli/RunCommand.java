@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -160,8 +161,12 @@ final class RunCommand implements Callable<Integer> {
         boolean tty = Sys.isatty(0);
         TerminalMode terminal = tty ? TerminalMode.enterRaw() : null;
         try {
-            ConsoleInput input = new ConsoleInput(System.in, machine.serial()::enqueueInput, terminal != null,
+            // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe.
+            var serial = machine.serial();
+            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+                    serial::inputSpace, terminal != null,
                     () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+            serial.onInputSpace(input::guestCanTakeMore);
             input.start();
             machine.start();
             MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));

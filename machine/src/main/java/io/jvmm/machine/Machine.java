@@ -115,9 +115,12 @@ public final class Machine implements AutoCloseable {
             ConsoleWatcher console = new ConsoleWatcher(consoleOut);
             Serial serial = new Serial(com1Irq, console);
             vm.pio().insert("serial", COM1_PORT, Serial.PORT_COUNT, serial);
-            vm.pio().insert("i8042", I8042_PORT, I8042.PORT_COUNT, new I8042(() -> vm.stop(console.panicLine()
-                    .map(l -> MachineExit.failure("guest kernel panicked: " + l))
-                    .orElse(MachineExit.ok("guest reset (reboot)")))));
+            vm.pio().insert("i8042", I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
+                serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
+                vm.stop(console.panicLine()
+                        .map(l -> MachineExit.failure("guest kernel panicked: " + l))
+                        .orElse(MachineExit.ok("guest reset (reboot)")));
+            }));
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             vm.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
 

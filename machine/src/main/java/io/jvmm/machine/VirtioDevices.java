@@ -4,7 +4,6 @@ import io.jvmm.core.sys.OwnedFd;
 import io.jvmm.core.sys.Sys;
 import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.vm.VirtualMachine;
-import io.jvmm.devices.virtio.VirtioConfig;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
 import io.jvmm.devices.virtio.VirtioMmioTransport;
@@ -97,15 +96,11 @@ final class VirtioDevices implements AutoCloseable {
             int queue = q;
             io.addEventFd(name + "-q" + q, notify.fd(), () -> transport.notifyQueue(queue));
         }
-        if (tap != null && device instanceof VirtioNet net) {
-            // Poll the TAP only while the device can take frames: before DRIVER_OK, after NEEDS_RESET or
-            // with no receive buffers, frames stay in the TAP (a level-triggered poll would spin). The
-            // driver's first receive-queue notify wakes the loop to look again.
-            io.addReadable(name + "-tap", tap.fd(), () -> {
-                int status = transport.deviceStatus();
-                return (status & (VirtioConfig.VIRTIO_CONFIG_S_DRIVER_OK | VirtioConfig.VIRTIO_CONFIG_S_NEEDS_RESET))
-                        == VirtioConfig.VIRTIO_CONFIG_S_DRIVER_OK && !net.isRxStalled();
-            }, transport::backendReady);
+        if (tap != null) {
+            // Poll the TAP only while the device can take frames (live receive queue with room): otherwise
+            // frames stay in the TAP, where a level-triggered poll would spin. The driver's receive-queue
+            // notify wakes the loop to look again.
+            io.addReadable(name + "-tap", tap.fd(), transport::backendInputWanted, transport::backendReady);
         }
         transports.add(transport);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.function.IntSupplier;
 
 /**
  * Feeds the user's input to the guest's serial port on a thread of its own ({@code console-in}).
@@ -12,30 +13,55 @@ import java.io.InputStream;
  * <p>On a terminal, the terminal is put in raw mode (see {@link TerminalMode}) and {@code Ctrl-A x}
  * quits, as in QEMU; {@code Ctrl-A Ctrl-A} sends one Ctrl-A. When stdin is not a terminal it is a
  * plain byte stream (scripts and tests type into the guest this way) and no escape is interpreted.
+ *
+ * <p>Nothing here waits for the guest, and no byte is dropped. The serial port takes what fits
+ * ({@link Offer}) and calls {@link #guestCanTakeMore()} when it can take more; the rest waits here.
+ * <ul>
+ *   <li>On a terminal, stdin is read as soon as the user types, so Ctrl-A x acts at once — during boot,
+ *       with a full FIFO, for a hung or panicked guest. What the guest has not taken yet waits here
+ *       (a person's typing and pastes: not bounded).
+ *   <li>A byte stream is read only as far as the guest can take it now ({@link #space}), so a guest that
+ *       never reads its console (a raw test binary, a guest that stopped) leaves the rest of the pipe
+ *       unread for whoever reads it next, and host memory stays bounded.
+ * </ul>
  */
 public final class ConsoleInput {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleInput.class);
     static final int CTRL_A = 0x01;
+    private static final int READ_SIZE = 4096;
 
-    /** Where input bytes go; blocks while the guest cannot take more (nothing is dropped). */
+    /** Offers input to the guest without waiting; returns how many bytes it took (Serial.offerInput). */
     @FunctionalInterface
-    public interface Sink {
-        void accept(byte[] data, int off, int len) throws InterruptedException;
+    public interface Offer {
+        int offer(byte[] data, int off, int len);
     }
 
     private final InputStream in;
-    private final Sink sink;
+    private final Offer offer;
+    private final IntSupplier space;
     private final boolean escapes;
     private final Runnable quit;
     private final Thread thread;
 
+    // Bytes read but not yet taken by the guest, guarded by lock. The console-in thread adds, and any
+    // thread that calls guestCanTakeMore (a vCPU) offers them; neither blocks while holding the lock.
+    private final Object lock = new Object();
+    private byte[] pending = new byte[READ_SIZE];
+    private int pendingStart;
+    private int pendingEnd;
+
     /**
+     * @param in      unbuffered stdin: bytes this reads ahead are bytes a pipe no longer holds
+     * @param offer   hands bytes to the guest, taking what fits, never waiting
+     * @param space   how many bytes the guest can take now (0 until its driver is ready); when it says 0
+     *                the port calls {@link #guestCanTakeMore()} once that changes
      * @param escapes interpret Ctrl-A sequences (only on a terminal)
      * @param quit    called on Ctrl-A x
      */
-    public ConsoleInput(InputStream in, Sink sink, boolean escapes, Runnable quit) {
+    public ConsoleInput(InputStream in, Offer offer, IntSupplier space, boolean escapes, Runnable quit) {
         this.in = in;
-        this.sink = sink;
+        this.offer = offer;
+        this.space = space;
         this.escapes = escapes;
         this.quit = quit;
         this.thread = Thread.ofPlatform().name("console-in").daemon(true).unstarted(this::pump);
@@ -50,25 +76,111 @@ public final class ConsoleInput {
         thread.interrupt();
     }
 
+    /**
+     * The serial port's "space available" callback: offers the waiting bytes and wakes the reader. Runs on
+     * the thread that made room (a vCPU); takes only short locks and never waits for I/O.
+     */
+    public void guestCanTakeMore() {
+        synchronized (lock) {
+            offerPending();
+            lock.notifyAll();
+        }
+    }
+
+    /** Bytes read from stdin that the guest has not taken yet (for tests and diagnostics). */
+    int pendingBytes() {
+        synchronized (lock) {
+            return pendingEnd - pendingStart;
+        }
+    }
+
     private void pump() {
-        byte[] buf = new byte[4096];
-        EscapeFilter filter = new EscapeFilter();
         try {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                int len = escapes ? filter.filter(buf, n) : n;
-                if (len > 0) {
-                    sink.accept(buf, 0, len);
-                }
-                if (filter.quitRequested()) {
-                    quit.run();
-                    return;
-                }
+            if (escapes) {
+                pumpTerminal();
+            } else {
+                pumpStream();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.debug("console input ended: {}", e.getMessage());
+        }
+    }
+
+    /** A terminal: read whatever is typed at once, so the escape is seen however full the guest's FIFO is. */
+    private void pumpTerminal() throws IOException {
+        byte[] buf = new byte[READ_SIZE];
+        EscapeFilter filter = new EscapeFilter();
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            int len = filter.filter(buf, n);
+            if (len > 0) {
+                deliver(buf, len); // never waits for the guest: the escape below acts at once
+            }
+            if (filter.quitRequested()) {
+                quit.run();
+                return;
+            }
+        }
+    }
+
+    /** A byte stream: read only what the guest can take now, so unread input stays in the pipe. */
+    private void pumpStream() throws IOException, InterruptedException {
+        byte[] buf = new byte[READ_SIZE];
+        while (true) {
+            int room = awaitRoom();
+            int n = in.read(buf, 0, Math.min(room, buf.length));
+            if (n <= 0) {
+                return;
+            }
+            deliver(buf, n);
+        }
+    }
+
+    /** Waits until nothing is pending and the guest can take some bytes; returns how many. */
+    private int awaitRoom() throws InterruptedException {
+        synchronized (lock) {
+            while (true) {
+                if (pendingStart == pendingEnd) {
+                    int room = space.getAsInt(); // 0 arms the port's callback, which needs this lock to run
+                    if (room > 0) {
+                        return room;
+                    }
+                }
+                lock.wait();
+            }
+        }
+    }
+
+    private void deliver(byte[] buf, int len) {
+        synchronized (lock) {
+            if (pendingEnd + len > pending.length) {
+                int waiting = pendingEnd - pendingStart;
+                byte[] to = waiting + len > pending.length ? new byte[Math.max(2 * pending.length, waiting + len)] : pending;
+                System.arraycopy(pending, pendingStart, to, 0, waiting);
+                pending = to;
+                pendingStart = 0;
+                pendingEnd = waiting;
+            }
+            System.arraycopy(buf, 0, pending, pendingEnd, len);
+            pendingEnd += len;
+            offerPending();
+        }
+    }
+
+    /** With lock held: hands the guest what it takes; the rest waits for {@link #guestCanTakeMore()}. */
+    private void offerPending() {
+        while (pendingStart < pendingEnd) {
+            int taken = offer.offer(pending, pendingStart, pendingEnd - pendingStart);
+            if (taken <= 0) {
+                break;
+            }
+            pendingStart += taken;
+        }
+        if (pendingStart == pendingEnd) {
+            pendingStart = 0;
+            pendingEnd = 0;
         }
     }
 

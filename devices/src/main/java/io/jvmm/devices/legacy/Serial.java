@@ -4,7 +4,7 @@ import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.irq.InterruptLine;
 import java.io.OutputStream;
 import java.util.Objects;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,7 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * timeout is needed then, and Linux handles RDI and CTI alike). Host input is accepted only while the guest
  * asserts UART_MCR_RTS outside loopback — hardware flow control, as a modem honours RTS: Linux raises RTS
  * once the tty is open and its FIFO configured (uart_port_startup()), so typed-ahead input is not thrown
- * away by the driver's own FIFO clearing during startup.
+ * away by the driver's own FIFO clearing during startup. The host offers input without ever waiting
+ * ({@link #offerInput}: the device takes what fits and says how much); what does not fit stays with the
+ * host, which the {@link #onInputSpace} listener tells when the guest can take more.
  *
  * <p>Interrupts: the UART's IRQ output is a level (any enabled source pending); the line given here is an
  * edge (irqfd into an edge-triggered ISA pin), so it is triggered on each rising edge of that level — which
@@ -48,7 +50,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * OUT2 does not gate the line (as in Firecracker/vm-superio and QEMU).
  *
  * <p>Thread safety: registers are guarded by one lock; vCPU threads call read/write, the console reader
- * thread calls {@link #enqueueInput}. The interrupt line is triggered after the lock is released.
+ * thread calls {@link #offerInput}. The interrupt line is triggered, the input-space listener called and
+ * the output writer woken after the lock is released; nothing here waits for the console.
  */
 public final class Serial implements BusDevice {
     /** Number of I/O ports the UART decodes. */
@@ -121,12 +124,14 @@ public final class Serial implements BusDevice {
     public static final int FIFO_SIZE = 16;
     /** Divisor for 9600 baud from the 1.8432 MHz clock (115200 / 9600); the reset value we choose. */
     private static final int DEFAULT_DIVISOR = 12;
+    /** How long {@link #flush()} waits for the console to take the buffered output. */
+    private static final long FLUSH_TIMEOUT_SECONDS = 10;
 
     private final InterruptLine irq;
     private final SerialOutput output;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled when the guest may accept more input (FIFO drained, RTS raised, loopback left). */
-    private final Condition inputSpace = lock.newCondition();
+    /** Told when the guest can take input again; set once by the assembly. */
+    private volatile Runnable inputSpaceListener = () -> { };
 
     // Registers and state, guarded by lock.
     private int dll = DEFAULT_DIVISOR;
@@ -143,6 +148,7 @@ public final class Serial implements BusDevice {
     private final byte[] rxFifo = new byte[FIFO_SIZE];
     private int rxHead;
     private int rxCount;
+    private boolean inputWanted; // an offer was cut short or found no room: tell the listener when there is
 
     /**
      * @param irq  the UART's interrupt line (IRQ 4 for COM1), triggered on each rising edge
@@ -157,6 +163,7 @@ public final class Serial implements BusDevice {
     public void read(long offset, byte[] data) {
         boolean raise = false;
         boolean flush = false;
+        boolean space;
         lock.lock();
         try {
             // A wider access to an 8-bit ISA device is split by the bus into byte cycles at consecutive ports.
@@ -172,16 +179,18 @@ public final class Serial implements BusDevice {
                 data[i] = (byte) readRegister((int) port);
             }
             raise = updateIrqLevel();
+            space = inputSpaceOpened();
         } finally {
             lock.unlock();
         }
-        finish(raise, flush);
+        finish(raise, flush, space);
     }
 
     @Override
     public void write(long offset, byte[] data) {
         boolean raise = false;
         boolean flush = false;
+        boolean space;
         lock.lock();
         try {
             for (int i = 0; i < data.length; i++) {
@@ -192,47 +201,81 @@ public final class Serial implements BusDevice {
                 flush |= writeRegister((int) port, data[i] & 0xff);
             }
             raise = updateIrqLevel();
+            space = inputSpaceOpened();
         } finally {
             lock.unlock();
         }
-        finish(raise, flush);
+        finish(raise, flush, space);
     }
 
     /**
-     * Feeds host input to the guest, for the console reader thread. Blocks while the guest cannot take
-     * more (RX FIFO full, RTS not asserted, or loopback on) until the guest reads; nothing is dropped.
-     * Raises the received-data interrupt as bytes arrive.
+     * Offers host input to the guest without waiting: takes as many of the bytes as the guest can receive
+     * now (room in the RX FIFO, RTS asserted, not in loopback) and raises the received-data interrupt.
+     * When it takes fewer than {@code len}, the {@link #onInputSpace} listener runs once the guest can take
+     * more; the caller keeps the rest and offers it again then. Nothing offered is ever dropped.
      *
-     * @throws InterruptedException if the calling thread is interrupted while waiting; bytes before
-     *     the interruption have been delivered
+     * @return how many bytes, from {@code off} on, the device took
      */
-    public void enqueueInput(byte[] data, int off, int len) throws InterruptedException {
+    public int offerInput(byte[] data, int off, int len) {
         Objects.checkFromIndexSize(off, len, data.length);
-        int next = off;
-        int end = off + len;
-        while (next < end) {
-            boolean raise;
-            lock.lockInterruptibly();
-            try {
-                while (!acceptsInput()) {
-                    inputSpace.await();
-                }
-                while (next < end && acceptsInput()) {
-                    rxPush(data[next++]);
-                }
-                raise = updateIrqLevel();
-            } finally {
-                lock.unlock();
+        int taken = 0;
+        boolean raise;
+        lock.lock();
+        try {
+            while (taken < len && acceptsInput()) {
+                rxPush(data[off + taken++]);
             }
-            if (raise) {
-                irq.trigger();
+            if (taken < len) {
+                inputWanted = true;
             }
+            raise = updateIrqLevel();
+        } finally {
+            lock.unlock();
+        }
+        if (raise) {
+            irq.trigger();
+        }
+        return taken;
+    }
+
+    /**
+     * How many bytes {@link #offerInput} would take now (0 before the guest's driver asserts RTS, in
+     * loopback, or with a full FIFO). When 0, the {@link #onInputSpace} listener runs once that changes.
+     */
+    public int inputSpace() {
+        lock.lock();
+        try {
+            int space = acceptsInput() ? rxCapacity() - rxCount : 0;
+            if (space == 0) {
+                inputWanted = true;
+            }
+            return space;
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Writes any buffered guest output to the sink. The assembly calls this at exit. */
-    public void flush() {
-        output.flush();
+    /**
+     * Sets who is told that the guest can take input again, after an offer was cut short or
+     * {@link #inputSpace} said 0. The listener runs on the vCPU thread whose register access made room,
+     * with no lock of this device held, and may call {@link #offerInput} directly; it must not block.
+     */
+    public void onInputSpace(Runnable listener) {
+        this.inputSpaceListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Writes any buffered guest output to the sink and waits until the sink took it, for at most
+     * {@value #FLUSH_TIMEOUT_SECONDS} s (a console nobody reads must not hang the exit). The assembly calls
+     * this at exit. Returns false when output was still waiting.
+     */
+    public boolean flush() {
+        return output.drain(FLUSH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Guest output dropped because the console did not keep up (see {@link SerialOutput}). */
+    public long droppedOutputBytes() {
+        return output.droppedBytes();
     }
 
     /** Bytes waiting in the RX FIFO (for tests and diagnostics). */
@@ -245,13 +288,25 @@ public final class Serial implements BusDevice {
         }
     }
 
-    private void finish(boolean raise, boolean flush) {
+    private void finish(boolean raise, boolean flush, boolean space) {
         if (flush) {
-            output.flush();
+            output.requestFlush();
         }
         if (raise) {
             irq.trigger();
         }
+        if (space) {
+            inputSpaceListener.run();
+        }
+    }
+
+    /** With lock held: true (once) when input was wanted and the guest can now take some. */
+    private boolean inputSpaceOpened() {
+        if (inputWanted && acceptsInput()) {
+            inputWanted = false;
+            return true;
+        }
+        return false;
     }
 
     private boolean dlab() {
@@ -345,7 +400,6 @@ public final class Serial implements BusDevice {
         }
         // UART_FCR_CLEAR_XMIT: our transmitter never holds bytes, nothing to clear.
         fcr = value & (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_MASK);
-        inputSpace.signalAll();
     }
 
     private void writeMcr(int value) {
@@ -365,7 +419,6 @@ public final class Serial implements BusDevice {
         if ((before & UART_MSR_RI) != 0 && (after & UART_MSR_RI) == 0) {
             msrDeltas |= UART_MSR_TERI; // trailing edge of RI only
         }
-        inputSpace.signalAll(); // RTS or LOOP may have changed whether input is accepted
     }
 
     /** The MSR status bits (7:4): the modem lines, or in loopback the MCR outputs wired back. */
@@ -454,7 +507,6 @@ public final class Serial implements BusDevice {
         int b = rxFifo[rxHead] & 0xff;
         rxHead = (rxHead + 1) % FIFO_SIZE;
         rxCount--;
-        inputSpace.signalAll();
         return b;
     }
 }

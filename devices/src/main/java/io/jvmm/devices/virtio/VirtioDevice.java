@@ -53,6 +53,17 @@ public interface VirtioDevice {
     default void backendReady() {
     }
 
+    /**
+     * Whether {@link #backendReady} could move input now (for a network device: its receive queue is live
+     * and has room). The I/O thread polls the back end only while this holds, so that input the device
+     * cannot take does not keep a level-triggered poll spinning; whatever makes it true again must be a
+     * queue notification (which wakes that thread). Called from the I/O thread without the processing
+     * lock: implementations read volatile state. Devices without such a back end keep the default.
+     */
+    default boolean wantsBackendInput() {
+        return true;
+    }
+
     /** The driver wrote 0 to Status: drop the queues and return to the state before activation. */
     void reset();
 

@@ -145,6 +145,16 @@ public final class VirtioMmioTransport implements BusDevice {
         }
     }
 
+    /**
+     * Whether the I/O thread should poll the device's back end for input: the device is live (DRIVER_OK,
+     * not NEEDS_RESET) and says it can take input ({@link VirtioDevice#wantsBackendInput()}). When false,
+     * the next queue notification from the guest wakes the I/O thread to ask again.
+     */
+    public boolean backendInputWanted() {
+        return (status.get() & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET)) == VIRTIO_CONFIG_S_DRIVER_OK
+                && device.wantsBackendInput();
+    }
+
     /** The device's back end has input (a TAP became readable): called by the I/O thread. */
     public void backendReady() {
         synchronized (processingLock) {

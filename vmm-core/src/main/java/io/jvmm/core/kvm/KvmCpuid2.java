@@ -35,12 +35,21 @@ public final class KvmCpuid2 extends KvmStruct {
     public record Entry(int function, int index, int flags, int eax, int ebx, int ecx, int edx) {
     }
 
+    private static final long NENT = offsetOf(HEADER, "nent");
+    private static final long FUNCTION = offsetOf(ENTRY, "function");
+    private static final long INDEX = offsetOf(ENTRY, "index");
+    private static final long FLAGS = offsetOf(ENTRY, "flags");
+    private static final long EAX = offsetOf(ENTRY, "eax");
+    private static final long EBX = offsetOf(ENTRY, "ebx");
+    private static final long ECX = offsetOf(ENTRY, "ecx");
+    private static final long EDX = offsetOf(ENTRY, "edx");
+
     private final int capacity;
 
     public KvmCpuid2(int capacity) {
-        super(Arena.ofAuto().allocate(HEADER.byteSize() + capacity * ENTRY.byteSize(), 4));
+        super(Arena.ofAuto().allocate(HEADER.byteSize() + capacity * ENTRY.byteSize(), ENTRY.byteAlignment()));
         this.capacity = capacity;
-        segment.set(JAVA_INT, 0, capacity);
+        segment.set(JAVA_INT, NENT, capacity);
     }
 
     /** A struct holding exactly {@code entries}. */
@@ -49,16 +58,20 @@ public final class KvmCpuid2 extends KvmStruct {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             long off = c.entry(i);
-            int[] v = {e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx(), 0, 0, 0};
-            for (int k = 0; k < v.length; k++) {
-                c.segment.set(JAVA_INT, off + 4L * k, v[k]);
-            }
+            c.segment.set(JAVA_INT, off + FUNCTION, e.function());
+            c.segment.set(JAVA_INT, off + INDEX, e.index());
+            c.segment.set(JAVA_INT, off + FLAGS, e.flags());
+            c.segment.set(JAVA_INT, off + EAX, e.eax());
+            c.segment.set(JAVA_INT, off + EBX, e.ebx());
+            c.segment.set(JAVA_INT, off + ECX, e.ecx());
+            c.segment.set(JAVA_INT, off + EDX, e.edx());
+            // padding[3] stays zero: the arena zero-fills
         }
         return c;
     }
 
     public int nent() {
-        return segment.get(JAVA_INT, 0);
+        return segment.get(JAVA_INT, NENT);
     }
 
     /** The entries KVM filled in (nent of them). */
@@ -67,9 +80,9 @@ public final class KvmCpuid2 extends KvmStruct {
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             long off = entry(i);
-            out.add(new Entry(segment.get(JAVA_INT, off), segment.get(JAVA_INT, off + 4),
-                    segment.get(JAVA_INT, off + 8), segment.get(JAVA_INT, off + 12), segment.get(JAVA_INT, off + 16),
-                    segment.get(JAVA_INT, off + 20), segment.get(JAVA_INT, off + 24)));
+            out.add(new Entry(segment.get(JAVA_INT, off + FUNCTION), segment.get(JAVA_INT, off + INDEX),
+                    segment.get(JAVA_INT, off + FLAGS), segment.get(JAVA_INT, off + EAX), segment.get(JAVA_INT, off + EBX),
+                    segment.get(JAVA_INT, off + ECX), segment.get(JAVA_INT, off + EDX)));
         }
         return out;
     }

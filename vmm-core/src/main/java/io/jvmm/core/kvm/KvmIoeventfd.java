@@ -24,12 +24,18 @@ public final class KvmIoeventfd extends KvmStruct {
     public static final int KVM_IOEVENTFD_FLAG_PIO = 1 << 1;
     public static final int KVM_IOEVENTFD_FLAG_DEASSIGN = 1 << 2;
 
+    private static final long DATAMATCH = offsetOf(LAYOUT, "datamatch");
+    private static final long ADDR = offsetOf(LAYOUT, "addr");
+    private static final long LEN = offsetOf(LAYOUT, "len");
+    private static final long FD = offsetOf(LAYOUT, "fd");
+    private static final long FLAGS = offsetOf(LAYOUT, "flags");
+
     public KvmIoeventfd(long addr, int len, int fd, int flags, long datamatch) {
         super(LAYOUT);
-        segment.set(JAVA_LONG, 0, datamatch);
-        segment.set(JAVA_LONG, 8, addr);
-        segment.set(JAVA_INT, 16, len);
-        segment.set(JAVA_INT, 20, fd);
-        segment.set(JAVA_INT, 24, flags);
+        segment.set(JAVA_LONG, DATAMATCH, datamatch);
+        segment.set(JAVA_LONG, ADDR, addr);
+        segment.set(JAVA_INT, LEN, len);
+        segment.set(JAVA_INT, FD, fd);
+        segment.set(JAVA_INT, FLAGS, flags);
     }
 }

@@ -17,10 +17,14 @@ public final class KvmIrqfd extends KvmStruct {
 
     public static final int KVM_IRQFD_FLAG_DEASSIGN = 1;
 
+    private static final long FD = offsetOf(LAYOUT, "fd");
+    private static final long GSI = offsetOf(LAYOUT, "gsi");
+    private static final long FLAGS = offsetOf(LAYOUT, "flags");
+
     public KvmIrqfd(int fd, int gsi, int flags) {
         super(LAYOUT);
-        segment.set(JAVA_INT, 0, fd);
-        segment.set(JAVA_INT, 4, gsi);
-        segment.set(JAVA_INT, 8, flags);
+        segment.set(JAVA_INT, FD, fd);
+        segment.set(JAVA_INT, GSI, gsi);
+        segment.set(JAVA_INT, FLAGS, flags);
     }
 }

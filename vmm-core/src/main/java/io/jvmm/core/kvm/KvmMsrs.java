@@ -32,34 +32,39 @@ public final class KvmMsrs extends KvmStruct {
     public static final int MSR_SYSCALL_MASK = 0xc0000084;
     public static final int MSR_KERNEL_GS_BASE = 0xc0000102;
 
+    private static final long NMSRS = offsetOf(HEADER, "nmsrs");
+    private static final long ENTRY_INDEX = offsetOf(ENTRY, "index");
+    private static final long ENTRY_RESERVED = offsetOf(ENTRY, "reserved");
+    private static final long ENTRY_DATA = offsetOf(ENTRY, "data");
+
     private final int capacity;
 
     /** Room for {@code capacity} entries; fill with {@link #set}. */
     public KvmMsrs(int capacity) {
-        super(Arena.ofAuto().allocate(HEADER.byteSize() + capacity * ENTRY.byteSize(), 8));
+        super(Arena.ofAuto().allocate(HEADER.byteSize() + capacity * ENTRY.byteSize(), ENTRY.byteAlignment()));
         this.capacity = capacity;
-        segment.set(JAVA_INT, 0, capacity);
+        segment.set(JAVA_INT, NMSRS, capacity);
     }
 
     public int nmsrs() {
-        return segment.get(JAVA_INT, 0);
+        return segment.get(JAVA_INT, NMSRS);
     }
 
     /** Entry {@code i}: MSR {@code index} with {@code data}. */
     public KvmMsrs set(int i, int index, long data) {
         long off = entry(i);
-        segment.set(JAVA_INT, off, index);
-        segment.set(JAVA_INT, off + 4, 0);
-        segment.set(JAVA_LONG, off + 8, data);
+        segment.set(JAVA_INT, off + ENTRY_INDEX, index);
+        segment.set(JAVA_INT, off + ENTRY_RESERVED, 0);
+        segment.set(JAVA_LONG, off + ENTRY_DATA, data);
         return this;
     }
 
     public int index(int i) {
-        return segment.get(JAVA_INT, entry(i));
+        return segment.get(JAVA_INT, entry(i) + ENTRY_INDEX);
     }
 
     public long data(int i) {
-        return segment.get(JAVA_LONG, entry(i) + 8);
+        return segment.get(JAVA_LONG, entry(i) + ENTRY_DATA);
     }
 
     private long entry(int i) {

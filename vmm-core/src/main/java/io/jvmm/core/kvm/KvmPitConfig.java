@@ -14,8 +14,10 @@ public final class KvmPitConfig extends KvmStruct {
     /** Speaker port 0x61 dummy: KVM answers reads of port 0x61 itself (Firecracker does the same). */
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
 
+    private static final long FLAGS = offsetOf(LAYOUT, "flags");
+
     public KvmPitConfig(int flags) {
         super(LAYOUT);
-        segment.set(JAVA_INT, 0, flags);
+        segment.set(JAVA_INT, FLAGS, flags);
     }
 }

@@ -16,16 +16,20 @@ public final class KvmTranslation extends KvmStruct {
             JAVA_BYTE.withName("usermode"),
             MemoryLayout.paddingLayout(5)).withName("kvm_translation");
 
+    private static final long LINEAR_ADDRESS = offsetOf(LAYOUT, "linear_address");
+    private static final long PHYSICAL_ADDRESS = offsetOf(LAYOUT, "physical_address");
+    private static final long VALID = offsetOf(LAYOUT, "valid");
+
     public KvmTranslation(long linear) {
         super(LAYOUT);
-        segment.set(JAVA_LONG, 0, linear);
+        segment.set(JAVA_LONG, LINEAR_ADDRESS, linear);
     }
 
     public long physicalAddress() {
-        return segment.get(JAVA_LONG, 8);
+        return segment.get(JAVA_LONG, PHYSICAL_ADDRESS);
     }
 
     public boolean valid() {
-        return segment.get(JAVA_BYTE, 16) != 0;
+        return segment.get(JAVA_BYTE, VALID) != 0;
     }
 }

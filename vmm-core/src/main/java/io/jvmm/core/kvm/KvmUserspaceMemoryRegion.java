@@ -15,12 +15,18 @@ public final class KvmUserspaceMemoryRegion extends KvmStruct {
             JAVA_LONG.withName("memory_size"),
             JAVA_LONG.withName("userspace_addr")).withName("kvm_userspace_memory_region");
 
+    private static final long SLOT = offsetOf(LAYOUT, "slot");
+    private static final long FLAGS = offsetOf(LAYOUT, "flags");
+    private static final long GUEST_PHYS_ADDR = offsetOf(LAYOUT, "guest_phys_addr");
+    private static final long MEMORY_SIZE = offsetOf(LAYOUT, "memory_size");
+    private static final long USERSPACE_ADDR = offsetOf(LAYOUT, "userspace_addr");
+
     public KvmUserspaceMemoryRegion(int slot, int flags, long guestPhysAddr, long memorySize, long userspaceAddr) {
         super(LAYOUT);
-        segment.set(JAVA_INT, 0, slot);
-        segment.set(JAVA_INT, 4, flags);
-        segment.set(JAVA_LONG, 8, guestPhysAddr);
-        segment.set(JAVA_LONG, 16, memorySize);
-        segment.set(JAVA_LONG, 24, userspaceAddr);
+        segment.set(JAVA_INT, SLOT, slot);
+        segment.set(JAVA_INT, FLAGS, flags);
+        segment.set(JAVA_LONG, GUEST_PHYS_ADDR, guestPhysAddr);
+        segment.set(JAVA_LONG, MEMORY_SIZE, memorySize);
+        segment.set(JAVA_LONG, USERSPACE_ADDR, userspaceAddr);
     }
 }

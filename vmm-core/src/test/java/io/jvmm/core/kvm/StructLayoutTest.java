@@ -7,6 +7,7 @@ import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
 import java.lang.foreign.SequenceLayout;
+import java.lang.foreign.StructLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,13 @@ class StructLayoutTest {
             javaValues.put("sizeof:" + struct, s.byteSize());
             expressions.put("sizeof:" + struct, "sizeof(struct " + struct + ")");
             collect(struct, (GroupLayout) s, "", 0, expressions);
+        }
+        // Flexible array members (entries[]) are not in the header layouts: the views put entry 0 right
+        // after the header, which C must agree with.
+        for (StructLayout header : List.of(KvmMsrs.HEADER, KvmCpuid2.HEADER)) {
+            String struct = header.name().orElseThrow();
+            javaValues.put("offsetof:" + struct + ".entries", header.byteSize());
+            expressions.put("offsetof:" + struct + ".entries", "offsetof(struct " + struct + ", entries)");
         }
         cValues = KernelHeaderCheck.evaluate(expressions);
     }

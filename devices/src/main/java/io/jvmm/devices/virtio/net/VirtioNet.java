@@ -69,6 +69,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
     private final byte[] txFrame = new byte[MAX_FRAME_SIZE + VIRTIO_NET_HDR_SIZE];
     private int rxPendingLen;             // a frame read from the back end, not yet given to the guest
     private volatile boolean rxStalled;   // rxPendingLen > 0 and the guest has no receive buffer
+    private volatile boolean rxLive;      // active, with a receive queue the driver made ready and did not break
 
     /**
      * @param backend  the frames' source and sink
@@ -134,6 +135,17 @@ public final class VirtioNet extends AbstractVirtioDevice {
         return rxStalled;
     }
 
+    /**
+     * Back-end input can move only into a live receive queue with room: not before activation, not when
+     * the driver left queue 0 unready (it stays so until a reset), not once the queue broke, and not while
+     * a frame waits for a buffer. Otherwise {@link #backendReady()} would return without reading, and a
+     * readable TAP would keep the I/O thread spinning. The receive queue's notify re-arms the poll.
+     */
+    @Override
+    public boolean wantsBackendInput() {
+        return rxLive && !rxStalled;
+    }
+
     @Override
     public int deviceType() {
         return VirtioIds.VIRTIO_ID_NET;
@@ -167,6 +179,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
 
     @Override
     protected void onActivate() {
+        rxLive = queue(RX_QUEUE) != null;
         if (offloads) {
             try {
                 backend.setOffloads(ackedFeatures & OFFLOAD_FEATURES);
@@ -178,6 +191,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
 
     @Override
     protected void onReset() {
+        rxLive = false;
         rxPendingLen = 0;
         rxStalled = false;
     }
@@ -232,6 +246,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
     private void processRx() {
         Virtqueue q = queue(RX_QUEUE);
         if (q == null) {
+            rxLive = false;
             return;
         }
         boolean used = false;
@@ -242,6 +257,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
             DescriptorChain chain = pop(q);
             if (chain == null) {
                 rxStalled = !q.isBroken();
+                rxLive = !q.isBroken();
                 break;
             }
             rxStalled = false;

@@ -32,6 +32,10 @@ class VirtioNetTest {
     private VirtioTestDriver.DriverQueue tx;
 
     private void start(boolean vnetHeader, boolean offloads, long extraFeatures) {
+        start(vnetHeader, offloads, extraFeatures, true);
+    }
+
+    private void start(boolean vnetHeader, boolean offloads, long extraFeatures, boolean rxQueue) {
         guest = new GuardedGuestMemory(0, 4 << 20);
         mem = guest.memory();
         backend = new InMemoryNetBackend(vnetHeader);
@@ -41,7 +45,7 @@ class VirtioNetTest {
         driver = new VirtioTestDriver(transport, mem, irqs, 0x1000);
         assertTrue(driver.negotiate(bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_NET_F_MAC) | bit(VIRTIO_RING_F_EVENT_IDX)
                 | extraFeatures));
-        rx = driver.setupQueue(RX_QUEUE, QUEUE_SIZE, true, false);
+        rx = rxQueue ? driver.setupQueue(RX_QUEUE, QUEUE_SIZE, true, false) : null;
         tx = driver.setupQueue(TX_QUEUE, QUEUE_SIZE, true, false);
         driver.driverOk();
     }
@@ -169,6 +173,75 @@ class VirtioNetTest {
         assertArrayEquals(frame(60, 1), bytes(b1 + VIRTIO_NET_HDR_SIZE, 60));
         assertArrayEquals(frame(61, 2), bytes(b2 + VIRTIO_NET_HDR_SIZE, 61));
         assertEquals(0, net.counters().get(Counter.RX_DROPPED));
+    }
+
+    /**
+     * The I/O thread's level-triggered poll of a TAP, as IoEventLoop runs it: each round, while the back end
+     * has input and the transport wants it, the handler runs. Returns the handler runs, at most
+     * {@code rounds}: a handler that makes no progress while still "wanted" would run every round (100 % CPU).
+     */
+    private int pollRounds(int rounds) {
+        int runs = 0;
+        for (int i = 0; i < rounds && backend.pendingToGuest() > 0 && transport.backendInputWanted(); i++) {
+            transport.backendReady();
+            runs++;
+        }
+        return runs;
+    }
+
+    @Test
+    void aTapIsNotPolledWhileTheReceiveQueueIsNotLive() {
+        start(false, false, 0, false); // DRIVER_OK with only the transmit queue ready
+        backend.inject(frame(60, 1));
+        assertEquals(0, pollRounds(1000), "the I/O thread would spin on a readable TAP");
+        assertEquals(1, backend.pendingToGuest(), "the frame stays in the back end");
+        assertEquals(0, net.counters().get(Counter.RX_DROPPED));
+    }
+
+    @Test
+    void aStalledReceiveQueueIsPolledAgainOnceTheGuestAddsBuffers() {
+        start(false, false, 0);
+        backend.inject(frame(60, 1));
+        backend.inject(frame(61, 2));
+        assertEquals(1, pollRounds(1000), "one run reads a frame and finds no buffer; then the poll stops");
+        assertTrue(net.isRxStalled());
+        assertFalse(transport.backendInputWanted());
+        long b1 = rxBuffer(200);
+        long b2 = rxBuffer(200);
+        rx.kick(); // the receive queue's notify: delivers the held frame and the next, and re-arms the poll
+        assertTrue(transport.backendInputWanted());
+        assertEquals(0, backend.pendingToGuest());
+        assertEquals(2, rx.takeUsed().size());
+        assertArrayEquals(frame(60, 1), bytes(b1 + VIRTIO_NET_HDR_SIZE, 60));
+        assertArrayEquals(frame(61, 2), bytes(b2 + VIRTIO_NET_HDR_SIZE, 61));
+        long b3 = rxBuffer(200);
+        backend.inject(frame(62, 3));
+        assertEquals(1, pollRounds(1000), "the TAP is polled again and its frame delivered");
+        assertArrayEquals(frame(62, 3), bytes(b3 + VIRTIO_NET_HDR_SIZE, 62));
+    }
+
+    @Test
+    void theTapIsNotPolledBeforeDriverOkNorAfterAReset() {
+        guest = new GuardedGuestMemory(0, 4 << 20);
+        mem = guest.memory();
+        backend = new InMemoryNetBackend(false);
+        net = new VirtioNet(backend, MAC, false);
+        transport = new VirtioMmioTransport("net", net, mem, () -> { });
+        backend.inject(frame(60, 1));
+        assertEquals(0, pollRounds(1000), "before DRIVER_OK");
+        driver = new VirtioTestDriver(transport, mem, new AtomicInteger(), 0x1000);
+        assertTrue(driver.negotiate(bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_NET_F_MAC)));
+        rx = driver.setupQueue(RX_QUEUE, QUEUE_SIZE, false, false);
+        driver.setupQueue(TX_QUEUE, QUEUE_SIZE, false, false);
+        driver.driverOk();
+        rxBuffer(200);
+        rx.kick(); // takes the first frame
+        assertEquals(0, backend.pendingToGuest());
+        assertTrue(transport.backendInputWanted());
+        backend.inject(frame(61, 2));
+        driver.writeReg(VirtioMmio.VIRTIO_MMIO_STATUS, 0); // reset
+        assertFalse(transport.backendInputWanted());
+        assertEquals(1, backend.pendingToGuest());
     }
 
     @Test
