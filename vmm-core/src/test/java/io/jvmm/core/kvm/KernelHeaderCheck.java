@@ -21,7 +21,7 @@ final class KernelHeaderCheck {
     }
 
     static String unavailableReason() {
-        return "needs gcc and /usr/include/linux/kvm.h (Debian: apt-get install gcc linux-libc-dev)";
+        return "needs gcc and /usr/include/linux/kvm.h: apt-get install gcc linux-libc-dev (or run .ci/install-test-tools)";
     }
 
     private static boolean onPath(String tool) {
