@@ -83,6 +83,27 @@ class BlockBackendContractTest {
         }
     }
 
+    /**
+     * The copy-on-write overlay over a read-only raw file. Its read-only form is the base itself (an
+     * overlay exists to take writes), so the read-only half of the contract checks the base as the
+     * default disk's overlay sees it.
+     */
+    @Nested
+    class CopyOnWrite extends Contract {
+        @TempDir
+        Path dir;
+
+        @Override
+        BlockBackend open(boolean readOnly) throws IOException {
+            Path p = dir.resolve("base.img");
+            if (!Files.exists(p)) {
+                Files.write(p, new byte[SIZE]);
+            }
+            RawFileBackend base = RawFileBackend.open(p, true);
+            return readOnly ? base : CopyOnWriteBackend.over(base, dir);
+        }
+    }
+
     @Nested
     class InMemory extends Contract {
         @Override
