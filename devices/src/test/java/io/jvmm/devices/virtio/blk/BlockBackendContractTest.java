@@ -81,6 +81,15 @@ class BlockBackendContractTest {
             }
             return RawFileBackend.open(p, readOnly);
         }
+
+        /** No buffering in Java: a completed write is in the file (the kernel's page cache) at once. */
+        @Test
+        void aWriteIsInTheFileBeforeAnyFlush() throws IOException {
+            byte[] data = "not held in a Java buffer".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            rw.write(512, ByteBuffer.wrap(data));
+            byte[] file = Files.readAllBytes(dir.resolve("disk.img"));
+            assertArrayEquals(data, java.util.Arrays.copyOfRange(file, 512, 512 + data.length));
+        }
     }
 
     /**
