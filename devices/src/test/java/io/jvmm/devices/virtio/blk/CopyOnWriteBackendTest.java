@@ -113,6 +113,29 @@ class CopyOnWriteBackendTest {
         assertBaseUnchanged();
     }
 
+    /** Random reads and writes at any offset and length agree with a plain byte array. */
+    @Test
+    void agreesWithAByteArrayModelUnderRandomTraffic() throws IOException {
+        java.util.Random rnd = new java.util.Random(42);
+        byte[] model = baseBytes.clone();
+        try (CopyOnWriteBackend d = open()) {
+            for (int i = 0; i < 2000; i++) {
+                int pos = rnd.nextInt(SIZE);
+                int len = rnd.nextInt(Math.min(SIZE - pos, 3 * CLUSTER_SIZE) + 1);
+                if (rnd.nextBoolean()) {
+                    byte[] data = new byte[len];
+                    rnd.nextBytes(data);
+                    d.write(pos, ByteBuffer.wrap(data));
+                    System.arraycopy(data, 0, model, pos, len);
+                } else {
+                    assertArrayEquals(Arrays.copyOfRange(model, pos, pos + len), read(d, pos, len), "read " + len + " at " + pos);
+                }
+            }
+            assertArrayEquals(model, read(d, 0, SIZE));
+        }
+        assertBaseUnchanged();
+    }
+
     @Test
     void flushSucceedsAndNeitherWritesTheBaseNorLosesData() throws IOException {
         try (CopyOnWriteBackend d = open()) {
