@@ -89,7 +89,7 @@ class StructLayoutTest {
 
     private static Map<String, Long> compileAndRun() throws IOException, InterruptedException {
         assumeTrue(Files.exists(Path.of("/usr/include/x86_64-linux-gnu/asm/bootparam.h"))
-                || Files.exists(Path.of("/usr/include/asm/bootparam.h")), "kernel uapi headers not installed");
+                || Files.exists(Path.of("/usr/include/asm/bootparam.h")), "kernel uapi headers not installed: apt-get install linux-libc-dev (or run .ci/install-test-tools)");
         Path dir = Files.createTempDirectory("jvmm-layout");
         try {
             Path src = dir.resolve("layout.c");
@@ -99,7 +99,7 @@ class StructLayoutTest {
             try {
                 cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
             } catch (IOException e) {
-                assumeTrue(false, "gcc not available: " + e.getMessage());
+                assumeTrue(false, "gcc not available (apt-get install gcc, or run .ci/install-test-tools): " + e.getMessage());
                 throw e;
             }
             String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -81,12 +81,30 @@ public final class ImagesCommand implements Runnable {
             System.out.println("images in " + root + ":");
             System.out.printf(Locale.ROOT, "  %-26s %10s  %-10s %s%n", "NAME", "SIZE", "AGE", "");
             Instant now = Instant.now();
+            boolean anyModified = false;
             for (CachedImage img : images) {
                 System.out.printf(Locale.ROOT, "  %-26s %10s  %-10s %s%n", img.set().name(), size(img.sizeBytes()),
-                        age(Duration.between(img.builtAt(), now)), img.current() ? "(current)" : "");
+                        age(Duration.between(img.builtAt(), now)), notes(img));
+                anyModified |= !img.modified().isEmpty();
+            }
+            if (anyModified) {
+                System.out.println("modified: files that no longer match the image's manifest.json; "
+                        + "`jvmm images build` rebuilds the current profile's image");
             }
             return 0;
         }
+    }
+
+    /** "(current)", "modified: rootfs.ext4", both, or "". */
+    static String notes(CachedImage img) {
+        List<String> notes = new java.util.ArrayList<>();
+        if (img.current()) {
+            notes.add("(current)");
+        }
+        if (!img.modified().isEmpty()) {
+            notes.add("modified: " + String.join(", ", img.modified()));
+        }
+        return String.join(" ", notes);
     }
 
     /** --cache-dir, shared by the subcommands. */

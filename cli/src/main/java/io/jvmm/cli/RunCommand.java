@@ -90,8 +90,13 @@ final class RunCommand implements Callable<Integer> {
     boolean traceExits;
 
     @Option(names = "--disk", paramLabel = "PATH[,ro]",
-            description = "A raw disk image as virtio-blk (repeatable; the first is /dev/vda). With no --kernel, the default image's root disk is attached first.")
+            description = "A raw disk image as virtio-blk (repeatable; the first is /dev/vda), locked while in use (shared with ,ro). With no --kernel, the default image's root disk is attached first, copy-on-write (see --keep-disk-changes).")
     List<String> disks = List.of();
+
+    @Option(names = "--keep-disk-changes",
+            description = "With no --kernel: let the guest write the cached default image's root disk itself. Without it the guest's "
+                    + "writes to that disk go to a copy-on-write overlay discarded at exit (a --disk PATH is always written in place).")
+    boolean keepDiskChanges;
 
     @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
             description = "A virtio-net interface on host TAP NAME (repeatable); jvmm creates the TAP when run as root and it does not exist.")
@@ -294,8 +299,12 @@ final class RunCommand implements Callable<Integer> {
             if (systemMap == null) {
                 systemMap = image.systemMap();
             }
-            // The default guest's root disk is /dev/vda (its /payload is what the disk tests read).
-            diskSpecs.addFirst(new MachineSpec.DiskSpec(image.rootfs(), false));
+            // The default guest's root disk is /dev/vda (its /payload is what the disk tests read). The
+            // cached file must keep matching its manifest: the guest writes to an overlay unless asked.
+            diskSpecs.addFirst(new MachineSpec.DiskSpec(image.rootfs(), false, !keepDiskChanges));
+        } else if (keepDiskChanges) {
+            throw new UserError("--keep-disk-changes applies to the default image's root disk (no --kernel); "
+                    + "a --disk PATH is always written in place");
         }
         checkFile(k, "--kernel");
         if (rd != null) {

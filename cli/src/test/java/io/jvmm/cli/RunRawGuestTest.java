@@ -74,6 +74,8 @@ class RunRawGuestTest {
                 {"run", "--kernel-format", "raw", "--kernel", bin.toString(), "--kvm-device", bin.toString()},
                 {"run", "--kernel", bin.toString(), "--kvm-device", "/dev/kvm"},
                 {"run", "--no-such-option"},
+                {"run", "--kernel-format", "raw", "--kernel", bin.toString(), "--keep-disk-changes"},
+                {"run", "--kernel-format", "raw", "--kernel", bin.toString(), "--disk", dir.resolve("missing.img").toString()},
         };
         for (String[] args : cases) {
             var r = JvmmProcess.run(60, null, args);

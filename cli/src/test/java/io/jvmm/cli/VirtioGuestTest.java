@@ -53,6 +53,21 @@ class VirtioGuestTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
         image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
         assumeTrue(image != null, "no minimal guest image: run ./jvmm images build first");
+        // ip: the namespace and TAP; busybox: ping and nc on the host side; debugfs: reads the images.
+        for (String[] tool : new String[][] {{"ip", "iproute2"}, {"busybox", "busybox-static"}, {"debugfs", "e2fsprogs"}}) {
+            assumeTrue(onPath(tool[0]), tool[0] + " not installed: apt-get install " + tool[1]
+                    + " (or run .ci/install-test-tools)");
+        }
+    }
+
+    static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        for (String d : path.split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @AfterEach

@@ -1,6 +1,7 @@
 package io.jvmm.images;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One entry of the image cache, as {@code jvmm images list} shows it.
@@ -9,6 +10,10 @@ import java.time.Instant;
  * @param sizeBytes total size of all files in it (apparent size)
  * @param builtAt   when its manifest was written
  * @param current   whether the {@code current} symlink points at it
+ * @param modified  its artifacts that no longer match manifest.json (empty: intact)
  */
-public record CachedImage(ImageSet set, long sizeBytes, Instant builtAt, boolean current) {
+public record CachedImage(ImageSet set, long sizeBytes, Instant builtAt, boolean current, List<String> modified) {
+    public CachedImage {
+        modified = List.copyOf(modified);
+    }
 }

@@ -1,5 +1,7 @@
 package io.jvmm.images;
 
+import io.jvmm.images.build.Manifest;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -72,7 +74,7 @@ public final class GuestImages {
         }
     }
 
-    /** Every complete image set in the cache, newest first. */
+    /** Every complete image set in the cache, newest first, each checked against its manifest. */
     public static List<CachedImage> list(Path cacheRoot) {
         if (!Files.isDirectory(cacheRoot)) {
             return List.of();
@@ -91,7 +93,7 @@ public final class GuestImages {
                 }
                 boolean isCurrent = current.map(c -> c.directory().equals(set.directory())).orElse(false);
                 out.add(new CachedImage(set, treeSize(dir),
-                        Files.getLastModifiedTime(set.manifest()).toInstant(), isCurrent));
+                        Files.getLastModifiedTime(set.manifest()).toInstant(), isCurrent, Manifest.modifiedArtifacts(dir)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("listing image cache " + cacheRoot, e);

@@ -34,6 +34,15 @@ class ImageBuildIntegrationTest {
     static final int XEN_ELFNOTE_PHYS32_ENTRY = 18;
     static final int PT_NOTE = 4;
 
+    /** A visible skip naming the install line when a checking tool is missing. */
+    static void assumeTools(String... programsAndPackages) {
+        for (int i = 0; i < programsAndPackages.length; i += 2) {
+            String program = programsAndPackages[i];
+            assumeTrue(Host.findOnPath(program).isPresent(), program + " not installed: apt-get install "
+                    + programsAndPackages[i + 1] + " (or run .ci/install-test-tools)");
+        }
+    }
+
     private static Path cacheRoot() {
         String dir = System.getProperty("jvmm.images.cache");
         return dir != null && !dir.isBlank() ? Path.of(dir) : GuestImages.defaultCacheRoot();
@@ -42,6 +51,7 @@ class ImageBuildIntegrationTest {
     @Test
     @Timeout(value = 40, unit = TimeUnit.MINUTES)
     void minimalImageIsComplete() throws Exception {
+        assumeTools("cpio", "cpio", "e2fsck", "e2fsprogs", "debugfs", "e2fsprogs");
         ImageSet img = ImageBuilder.build(Profile.MINIMAL, cacheRoot(), false, line -> System.out.println("[images] " + line));
         assertEquals(img, GuestImages.current(cacheRoot()).orElseThrow(), "current points at the minimal build");
 
@@ -75,7 +85,8 @@ class ImageBuildIntegrationTest {
         StringBuilder tried = new StringBuilder();
         for (String runtime : List.of("crun", "runc")) {
             if (Host.findOnPath(runtime).isEmpty()) {
-                tried.append(runtime).append(": not installed; ");
+                tried.append(runtime).append(": not installed (apt-get install ").append(runtime)
+                        .append(", or run .ci/install-test-tools); ");
                 continue;
             }
             Process p = new ProcessBuilder(runtime, "run", "--bundle", bundle.toString(), id).redirectErrorStream(true).start();
@@ -96,6 +107,7 @@ class ImageBuildIntegrationTest {
     @Test
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void debianImageHasStockKernelAndModules() throws Exception {
+        assumeTools("cpio", "cpio", "e2fsck", "e2fsprogs");
         ImageSet img = ImageBuilder.build(Profile.DEBIAN, cacheRoot(), false, line -> System.out.println("[images] " + line));
         assertBzImageHeader(img.bzImage());
         byte[] vmlinux = Files.readAllBytes(img.vmlinux());

@@ -99,8 +99,11 @@ public final class Machine implements AutoCloseable {
             }
         }
 
-        // Raw test binaries end with HLT, which must exit to us: no in-kernel irqchip for them.
-        boolean irqchip = !raw;
+        // Raw test binaries end with HLT, which must exit to us: no in-kernel irqchip for them, unless
+        // they have virtio devices, whose interrupts are irqfds into it (KVM_IRQFD needs an irqchip); their
+        // HLT then waits for an interrupt, as on hardware, until the machine is stopped.
+        boolean hasVirtio = !spec.disks().isEmpty() || !spec.nets().isEmpty() || spec.rng();
+        boolean irqchip = !raw || hasVirtio;
         List<AutoCloseable> resources = new ArrayList<>();
         VirtualMachine vm = VirtualMachine.create(kvm,
                 new VirtualMachine.Config(GuestRamLayout.regions(spec.memoryBytes()), spec.cpus(), irqchip));

@@ -38,8 +38,28 @@ public record MachineSpec(Path kernel, KernelFormat format, RawEntry rawEntry, P
                 traceExits, disks, nets, rng);
     }
 
-    /** A raw disk image; {@code ro} makes it read-only for the guest (VIRTIO_BLK_F_RO). */
-    public record DiskSpec(Path path, boolean readOnly) {
+    /**
+     * A raw disk image; {@code readOnly} makes it read-only for the guest (VIRTIO_BLK_F_RO). With
+     * {@code copyOnWrite} the guest may write, but its writes go to a private overlay discarded when
+     * the machine closes, and the file itself is opened read-only.
+     */
+    public record DiskSpec(Path path, boolean readOnly, boolean copyOnWrite) {
+        public DiskSpec {
+            if (readOnly && copyOnWrite) {
+                throw new IllegalArgumentException("disk " + path + ": read-only and copy-on-write exclude each other");
+            }
+        }
+
+        /** A disk written in place (or read-only). */
+        public DiskSpec(Path path, boolean readOnly) {
+            this(path, readOnly, false);
+        }
+
+        /** True when the file itself gets written, so its lock must be exclusive. */
+        public boolean writesFile() {
+            return !readOnly && !copyOnWrite;
+        }
+
         /** Parses {@code PATH[,ro]}. */
         public static DiskSpec parse(String text) {
             String[] parts = text.split(",");

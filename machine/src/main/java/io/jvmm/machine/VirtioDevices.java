@@ -7,12 +7,16 @@ import io.jvmm.core.vm.VirtualMachine;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
 import io.jvmm.devices.virtio.VirtioMmioTransport;
+import io.jvmm.devices.virtio.blk.BlockBackend;
+import io.jvmm.devices.virtio.blk.CopyOnWriteBackend;
 import io.jvmm.devices.virtio.blk.RawFileBackend;
 import io.jvmm.devices.virtio.blk.VirtioBlock;
 import io.jvmm.devices.virtio.net.VirtioNet;
 import io.jvmm.devices.virtio.rng.VirtioRng;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +34,8 @@ final class VirtioDevices implements AutoCloseable {
     static final int FIRST_GSI = 5;
     /** GSIs 5..23 of the IOAPIC: 19 devices at most. */
     static final int MAX_DEVICES = 19;
+    /** Where copy-on-write overlays live (unlinked at once, so nothing is left behind). */
+    static final Path OVERLAY_DIR = Path.of(System.getProperty("java.io.tmpdir"));
 
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
     private final List<AutoCloseable> owned = new ArrayList<>();
@@ -44,16 +50,24 @@ final class VirtioDevices implements AutoCloseable {
                 throw new IllegalArgumentException(count + " virtio devices asked for; at most " + MAX_DEVICES
                         + " fit the IOAPIC's GSIs 5..23");
             }
-            int disk = 0;
-            for (MachineSpec.DiskSpec s : spec.disks()) {
-                RawFileBackend backend;
+            for (int disk = 0; disk < spec.disks().size(); disk++) {
+                MachineSpec.DiskSpec s = spec.disks().get(disk);
+                checkNotAttachedTwice(spec.disks(), disk);
+                d.owned.add(DiskLock.acquire(disk, s));
+                BlockBackend backend;
                 try {
-                    backend = RawFileBackend.open(s.path(), s.readOnly());
+                    RawFileBackend file = RawFileBackend.open(s.path(), !s.writesFile());
+                    try {
+                        backend = s.copyOnWrite() ? CopyOnWriteBackend.over(file, OVERLAY_DIR) : file;
+                    } catch (IOException e) {
+                        file.close();
+                        throw e;
+                    }
                 } catch (IOException e) {
                     throw new IllegalArgumentException("--disk " + s.path() + ": " + e.getMessage());
                 }
                 d.owned.add(backend);
-                String name = "virtio-blk" + disk++;
+                String name = "virtio-blk" + disk;
                 d.add(vm, io, name, new VirtioBlock(backend, "jvmm-" + name), null);
             }
             int net = 0;
@@ -77,6 +91,29 @@ final class VirtioDevices implements AutoCloseable {
         } catch (RuntimeException e) {
             d.close();
             throw e;
+        }
+    }
+
+    /**
+     * One file as two disks of this machine is refused when either may write it: the second open would
+     * see the first one's lock as "another process", which would mislead.
+     */
+    static void checkNotAttachedTwice(List<MachineSpec.DiskSpec> disks, int index) {
+        MachineSpec.DiskSpec s = disks.get(index);
+        for (int earlier = 0; earlier < index; earlier++) {
+            MachineSpec.DiskSpec e = disks.get(earlier);
+            if ((s.writesFile() || e.writesFile()) && sameFile(e.path(), s.path())) {
+                throw new IllegalArgumentException("disk " + index + ": " + s.path() + " is already disk " + earlier
+                        + " of this machine; a file written by one disk cannot be attached twice");
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false; // a missing file fails with its own message when it is opened
         }
     }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,9 +56,15 @@ public final class ImageCache {
         try {
             Files.createDirectories(root);
             if (!force && set.isComplete()) {
-                progress.progress("image " + name + " is up to date (inputs unchanged); reusing " + set.directory());
-                updateLinks(set, profile);
-                return set;
+                List<String> modified = Manifest.modifiedArtifacts(set.directory());
+                if (modified.isEmpty()) {
+                    progress.progress("image " + name + " is up to date (inputs unchanged); reusing " + set.directory());
+                    updateLinks(set, profile);
+                    return set;
+                }
+                // A guest run with --keep-disk-changes, or a hand edit: the cached files are not what was built.
+                progress.progress("image " + name + ": " + String.join(", ", modified)
+                        + " no longer match" + (modified.size() == 1 ? "es" : "") + " manifest.json (sha256); rebuilding the image");
             }
             Instant start = clock.instant();
             Path tmp = root.resolve(".tmp-" + name);

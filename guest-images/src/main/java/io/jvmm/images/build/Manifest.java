@@ -1,5 +1,7 @@
 package io.jvmm.images.build;
 
+import io.jvmm.images.ImageSet;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -8,10 +10,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -90,6 +95,42 @@ public final class Manifest {
         }
         return new Digest(Inputs.sha256(listing.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 size, all.size());
+    }
+
+    /** One artifact line as {@link #toJson} writes it: {@code "name": { "sha256": "hex", ...}}. */
+    private static final Pattern ARTIFACT_LINE =
+            Pattern.compile("(?m)^\\s*\"([^\"]+)\": \\{ \"sha256\": \"([0-9a-f]{64})\"");
+
+    /** Artifact name → sha256 recorded in a manifest written by {@link #toJson}; empty if none is found. */
+    public static Map<String, String> artifactSha256(String manifestJson) {
+        Map<String, String> out = new TreeMap<>();
+        Matcher m = ARTIFACT_LINE.matcher(manifestJson);
+        while (m.find()) {
+            out.put(m.group(1), m.group(2));
+        }
+        return out;
+    }
+
+    /**
+     * The artifacts of the image set in {@code dir} that no longer match its manifest.json (changed,
+     * missing, or absent from the manifest), in {@link ImageSet#ARTIFACTS} order; empty when all match.
+     * Reads every artifact (tens of MB for the minimal image).
+     */
+    public static List<String> modifiedArtifacts(Path dir) throws IOException {
+        Map<String, String> recorded = artifactSha256(Files.readString(dir.resolve(ImageSet.MANIFEST)));
+        List<String> modified = new ArrayList<>();
+        for (String artifact : ImageSet.ARTIFACTS) {
+            if (artifact.equals(ImageSet.MANIFEST)) {
+                continue;
+            }
+            Path file = dir.resolve(artifact);
+            String expected = recorded.get(artifact);
+            if (expected == null || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                    || !expected.equals(digest(file).sha256())) {
+                modified.add(artifact);
+            }
+        }
+        return modified;
     }
 
     public static String fileSha256(Path file) throws IOException {

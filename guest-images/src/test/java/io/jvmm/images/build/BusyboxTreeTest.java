@@ -62,7 +62,8 @@ class BusyboxTreeTest {
     /** The container path of /init runs on the host's busybox: marker line, then JVMM_CMD. */
     @Test
     void initPrintsMarkerAndRunsCommandInContainerMode(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(Path.of(BusyboxTree.HOST_BUSYBOX)), "busybox-static not installed");
+        assumeTrue(Files.isExecutable(Path.of(BusyboxTree.HOST_BUSYBOX)),
+                "busybox not installed: apt-get install busybox-static (or run .ci/install-test-tools)");
         Path init = dir.resolve("init");
         Files.writeString(init, BusyboxTree.initScript(Resources.text(Resources.INIT), List.of()));
         ProcessBuilder pb = new ProcessBuilder(BusyboxTree.HOST_BUSYBOX, "sh", init.toString()).redirectErrorStream(true);

@@ -89,7 +89,7 @@ class CpioWriterTest {
 
     @Test
     void gnuCpioListsWhatWasWritten(@TempDir Path dir) throws Exception {
-        assumeTrue(Host.findOnPath("cpio").isPresent(), "GNU cpio not installed (apt-get install cpio)");
+        assumeTrue(Host.findOnPath("cpio").isPresent(), "GNU cpio not installed: apt-get install cpio (or run .ci/install-test-tools)");
         Path archive = dir.resolve("a.cpio");
         Files.write(archive, sample());
         Process p = new ProcessBuilder("cpio", "-t", "-v", "-F", archive.toString()).redirectErrorStream(true).start();

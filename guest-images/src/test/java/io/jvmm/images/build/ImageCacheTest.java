@@ -75,6 +75,45 @@ class ImageCacheTest {
     }
 
     @Test
+    void aModifiedArtifactIsListedAndTheNextBuildReplacesIt(@TempDir Path root) throws IOException {
+        ImageCache cache = new ImageCache(root, InstantSource.system());
+        ImageSet set = cache.obtain(inputs("CONFIG_SMP=y\n"), Profile.MINIMAL, false, fake(), progress::add);
+        assertEquals(List.of(), Manifest.modifiedArtifacts(set.directory()));
+        assertEquals(List.of(), GuestImages.list(root).getFirst().modified());
+
+        // What a guest writing the cached root disk does (jvmm run --keep-disk-changes).
+        Files.writeString(set.rootfs(), "written by a guest");
+        Files.writeString(set.bundle().resolve("config.json"), "{\"changed\": true}");
+        assertEquals(List.of(ImageSet.ROOTFS, ImageSet.BUNDLE), Manifest.modifiedArtifacts(set.directory()));
+        CachedImage listed = GuestImages.list(root).getFirst();
+        assertEquals(List.of(ImageSet.ROOTFS, ImageSet.BUNDLE), listed.modified());
+
+        progress.clear();
+        ImageSet rebuilt = cache.obtain(inputs("CONFIG_SMP=y\n"), Profile.MINIMAL, false, fake(), progress::add);
+        assertEquals(2, builds, "a modified image is rebuilt, not reused");
+        assertEquals(set, rebuilt);
+        assertTrue(progress.stream().anyMatch(l -> l.contains("rootfs.ext4, bundle no longer match manifest.json")),
+                progress.toString());
+        assertEquals("rootfs.ext4 #2", Files.readString(rebuilt.rootfs()));
+        assertEquals(List.of(), GuestImages.list(root).getFirst().modified());
+
+        Files.delete(set.vmlinux());
+        Files.writeString(set.vmlinux(), "vmlinux #2"); // same bytes again: intact
+        assertEquals(List.of(), Manifest.modifiedArtifacts(set.directory()));
+    }
+
+    @Test
+    void manifestDigestsReadBackAsWritten(@TempDir Path root) throws IOException {
+        ImageCache cache = new ImageCache(root, InstantSource.system());
+        ImageSet set = cache.obtain(inputs("CONFIG_SMP=y\n"), Profile.MINIMAL, false, fake(), progress::add);
+        Map<String, String> recorded = Manifest.artifactSha256(Files.readString(set.manifest()));
+        assertEquals(6, recorded.size(), recorded.toString());
+        assertEquals(Manifest.fileSha256(set.rootfs()), recorded.get(ImageSet.ROOTFS));
+        assertEquals(Manifest.digest(set.bundle()).sha256(), recorded.get(ImageSet.BUNDLE));
+        assertFalse(recorded.containsKey("kernel/minimal.config"), "input digests are not artifacts");
+    }
+
+    @Test
     void otherProfilesDoNotTakeOverCurrent(@TempDir Path root) {
         ImageCache cache = new ImageCache(root, InstantSource.system());
         ImageSet minimal = cache.obtain(inputs("CONFIG_SMP=y\n"), Profile.MINIMAL, false, fake(), progress::add);

@@ -40,6 +40,9 @@ final class LibC {
     // int open(const char *path, int flags, ...)
     static final Lazy OPEN = new Lazy(() -> errnoHandle("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2)));
+    // int fcntl(int fd, int cmd, ...): the record-lock commands take a struct flock pointer.
+    static final Lazy FCNTL_PTR = new Lazy(() -> errnoHandle("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2)));
     static final Lazy CLOSE = new Lazy(() -> errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
     // int ioctl(int fd, unsigned long request, ...): the third argument is a pointer or an integer.
     static final Lazy IOCTL_PTR = new Lazy(() -> errnoHandle("ioctl",

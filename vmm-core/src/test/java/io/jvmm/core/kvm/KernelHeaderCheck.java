@@ -12,16 +12,16 @@ import java.util.concurrent.TimeUnit;
  * Compiles a C program against the real {@code <linux/kvm.h>} with gcc and returns what it prints:
  * one {@code name value} line per expression. The ground truth for struct layouts and ioctl numbers.
  */
-final class KernelHeaderCheck {
+public final class KernelHeaderCheck {
     private KernelHeaderCheck() {
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.exists(Path.of("/usr/include/linux/kvm.h")) && onPath("gcc");
     }
 
-    static String unavailableReason() {
-        return "needs gcc and /usr/include/linux/kvm.h (Debian: apt-get install gcc linux-libc-dev)";
+    public static String unavailableReason() {
+        return "needs gcc and /usr/include/linux/kvm.h: apt-get install gcc linux-libc-dev (or run .ci/install-test-tools)";
     }
 
     private static boolean onPath(String tool) {
@@ -35,10 +35,16 @@ final class KernelHeaderCheck {
 
     /** Evaluates each C expression (cast to unsigned long long) and returns name → value. */
     static Map<String, Long> evaluate(Map<String, String> expressions) throws IOException, InterruptedException {
-        StringBuilder c = new StringBuilder("""
+        return evaluate("#include <linux/kvm.h>\n", expressions);
+    }
+
+    /** The same, with {@code prelude} (defines and includes) before {@code main} instead of linux/kvm.h. */
+    public static Map<String, Long> evaluate(String prelude, Map<String, String> expressions)
+            throws IOException, InterruptedException {
+        // The prelude goes first: a _GNU_SOURCE in it must precede every system header.
+        StringBuilder c = new StringBuilder(prelude).append("""
                 #include <stddef.h>
                 #include <stdio.h>
-                #include <linux/kvm.h>
                 int main(void) {
                 """);
         expressions.forEach((name, expr) -> c.append("    printf(\"%s %llu\\n\", \"").append(name)

@@ -81,6 +81,36 @@ class BlockBackendContractTest {
             }
             return RawFileBackend.open(p, readOnly);
         }
+
+        /** No buffering in Java: a completed write is in the file (the kernel's page cache) at once. */
+        @Test
+        void aWriteIsInTheFileBeforeAnyFlush() throws IOException {
+            byte[] data = "not held in a Java buffer".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            rw.write(512, ByteBuffer.wrap(data));
+            byte[] file = Files.readAllBytes(dir.resolve("disk.img"));
+            assertArrayEquals(data, java.util.Arrays.copyOfRange(file, 512, 512 + data.length));
+        }
+    }
+
+    /**
+     * The copy-on-write overlay over a read-only raw file. Its read-only form is the base itself (an
+     * overlay exists to take writes), so the read-only half of the contract checks the base as the
+     * default disk's overlay sees it.
+     */
+    @Nested
+    class CopyOnWrite extends Contract {
+        @TempDir
+        Path dir;
+
+        @Override
+        BlockBackend open(boolean readOnly) throws IOException {
+            Path p = dir.resolve("base.img");
+            if (!Files.exists(p)) {
+                Files.write(p, new byte[SIZE]);
+            }
+            RawFileBackend base = RawFileBackend.open(p, true);
+            return readOnly ? base : CopyOnWriteBackend.over(base, dir);
+        }
     }
 
     @Nested

@@ -14,6 +14,7 @@ public final class MemoryBlockBackend implements BlockBackend {
     /** Requests that reached past the end of the image or before its start; must stay 0. */
     public int outOfRange;
     public int writes;
+    public int flushes;
 
     public MemoryBlockBackend(int size, boolean readOnly) {
         this.data = new byte[size];
@@ -68,6 +69,7 @@ public final class MemoryBlockBackend implements BlockBackend {
         if (fail) {
             throw new IOException("injected failure");
         }
+        flushes++;
     }
 
     @Override

@@ -232,6 +232,29 @@ class VirtioBlockTest {
         backend = null;
     }
 
+    /** VIRTIO_BLK_T_FLUSH is what the guest's fsync becomes: it must reach the back end, once per request. */
+    @Test
+    void eachFlushRequestFlushesTheBackendAndWritesDoNot() throws IOException {
+        guest = new GuardedGuestMemory(0, 1 << 20);
+        mem = guest.memory();
+        MemoryBlockBackend disk = new MemoryBlockBackend(4096, false);
+        blk = new VirtioBlock(disk, "x");
+        AtomicInteger irqs = new AtomicInteger();
+        transport = new VirtioMmioTransport("blk", blk, mem, irqs::incrementAndGet);
+        driver = new VirtioTestDriver(transport, mem, irqs, 0x1000);
+        assertTrue(driver.negotiate(bit(VIRTIO_F_VERSION_1) | bit(VIRTIO_BLK_F_FLUSH)));
+        q = driver.setupQueue(0, 16, false, false);
+        driver.driverOk();
+        long a = driver.alloc(512, 512);
+        assertEquals(VIRTIO_BLK_S_OK, request(VIRTIO_BLK_T_OUT, 1, List.of(new Buf(a, 512, false)), false)[0]);
+        assertEquals(1, disk.writes);
+        assertEquals(0, disk.flushes, "a write alone is not a flush");
+        assertEquals(VIRTIO_BLK_S_OK, request(VIRTIO_BLK_T_FLUSH, 0, List.of(), false)[0]);
+        assertEquals(VIRTIO_BLK_S_OK, request(VIRTIO_BLK_T_FLUSH, 0, List.of(), false)[0]);
+        assertEquals(2, disk.flushes);
+        backend = null;
+    }
+
     @Test
     void backendFailureGivesIoErr() throws IOException {
         guest = new GuardedGuestMemory(0, 1 << 20);
