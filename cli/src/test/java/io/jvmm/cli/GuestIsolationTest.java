@@ -92,19 +92,32 @@ class GuestIsolationTest {
         for (Vec v : concat(vec, raw)) {
             assertTrue(v.ymmLo <= 0, "xmm (FXSAVE state) must never leak between processes: " + v.line);
         }
-        if (vec.getFirst().avx) {
-            long leaked = vec.stream().mapToLong(v -> v.ymmHi + Math.max(0, v.zmm)).sum();
-            if (emulating) {
-                assertTrue(leaked > 0, "no AVX state leak seen on this emulating host although user mode may use AVX:"
-                        + " the host now switches it; revisit CpuProfile.GUEST_GLIBC_TUNABLES and"
+        long glibcView = leaked(vec);
+        long rawView = leaked(raw);
+        if (!vec.getFirst().avx) {
+            System.out.println("[GuestIsolationTest] user mode is not offered AVX here (OSXSAVE/XCR0), so glibc cannot"
+                    + " pick AVX code; programs that use AVX anyway: " + (raw.isEmpty() ? "killed (SIGILL)" : raw));
+        }
+        if (emulating) {
+            // The leak must still be there for raw AVX users wherever their instructions run at all:
+            // a host that starts switching the state fails here, and the mitigation can be reconsidered.
+            if (vec.getFirst().avx) {
+                assertTrue(glibcView > 0, "no AVX state leak seen on this emulating host although user mode is offered"
+                        + " AVX: the host now switches it; revisit CpuProfile.GUEST_GLIBC_TUNABLES and"
                         + " docs/emulating-hosts.md. " + vec);
-            } else {
-                assertEquals(0, leaked, "vector registers leak between guest processes on a hardware KVM host: " + vec);
+            }
+            if (raw.size() == 2 && raw.getFirst().avx) {
+                assertTrue(rawView > 0, "no AVX state leak seen for raw AVX users on this emulating host: the host"
+                        + " now switches it; revisit docs/emulating-hosts.md. " + raw);
             }
         } else {
-            System.out.println("[GuestIsolationTest] user mode is not offered AVX here (OSXSAVE/XCR0): glibc cannot"
-                    + " pick AVX code; raw AVX users: " + (raw.isEmpty() ? "killed (SIGILL)" : raw));
+            assertEquals(0, glibcView, "vector registers leak between guest processes on a hardware KVM host: " + vec);
         }
+    }
+
+    /** Rounds in which a register beyond the FXSAVE image came back changed, over both processes. */
+    private static long leaked(List<Vec> lines) {
+        return lines.stream().filter(v -> v.avx).mapToLong(v -> v.ymmHi + Math.max(0, v.zmm)).sum();
     }
 
     private static List<Vec> concat(List<Vec> a, List<Vec> b) {

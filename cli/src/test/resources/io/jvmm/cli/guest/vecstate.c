@@ -271,18 +271,22 @@ static void fsbase(void) {
 
 /*
  * Two copies each set a register of their own (PKRU through WRPKRU, the GS base through WRGSBASE),
- * yield, and read it back: "vecstate NAME pid=P rounds=R changed=C". PKRU patterns keep key 0
- * (every page's key) fully accessible, so a leaked value cannot fault the other process.
+ * yield, and read it back: "vecstate NAME pid=P rounds=R changed=C foreign=F" (F: came back as the
+ * other copy's value). PKRU patterns keep key 0 (every page's key) fully accessible, so a leaked value
+ * cannot fault the other process.
  */
 static void pkru_switch(long rounds) {
     long pid = sys3(SYS_getpid, 0, 0, 0);
-    u32 want = (u32) (0x55555550u ^ ((u32) (pid & 0x3ff) << 4)) & ~3u, got;
-    long changed = 0, r;
+    /* Bits 31..16 mark the pattern as a vecstate's; bits 15..4 carry the pid; key 0 stays open. */
+    const u32 tag = 0xa5a50000u;
+    u32 want = tag | ((u32) (pid & 0xfff) << 4), got;
+    long changed = 0, foreign = 0, r;
     for (r = 0; r < rounds; r++) {
         __asm__ volatile("wrpkru" : : "a"(want), "c"(0), "d"(0) : "memory");
         sys3(SYS_sched_yield, 0, 0, 0);
         __asm__ volatile("rdpkru" : "=a"(got) : "c"(0) : "rdx");
         changed += got != want;
+        foreign += got != want && (got & 0xffff000fu) == tag;
     }
     __asm__ volatile("wrpkru" : : "a"(0x55555554u), "c"(0), "d"(0) : "memory");
     put("vecstate pkru-switch pid=");
@@ -291,6 +295,8 @@ static void pkru_switch(long rounds) {
     put_dec(r);
     put(" changed=");
     put_dec(changed);
+    put(" foreign=");
+    put_dec(foreign);
     end_line();
 }
 
