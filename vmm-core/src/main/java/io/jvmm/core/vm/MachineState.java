@@ -12,7 +12,7 @@ package io.jvmm.core.vm;
  * the user may all ask at once.
  */
 public enum MachineState {
-    CREATED("created (not started yet)"),
+    CREATED("not started yet"),
     RUNNING("running"),
     PAUSED("paused"),
     STOPPED("stopped");

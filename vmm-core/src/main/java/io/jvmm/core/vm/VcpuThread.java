@@ -18,15 +18,16 @@ import java.util.function.Consumer;
  * KVM_RUNs (vCPU ioctls must come from the vCPU's own thread, so a RIP sample is a command too):
  * <pre>
  *   sender:  queue.add(cmd) ─► immediate_exit = 1 ─► kick (SIGRTMIN+3)
- *   vCPU:    … KVM_RUN returns (exit, or EINTR) ─► immediate_exit = 0 ─► serve queue ─► KVM_RUN …
+ *   vCPU:    … KVM_RUN returns EINTR ─► immediate_exit = 0 ─► serve queue ─► KVM_RUN …
  *                                                                        │ PAUSE: ack, park in take()
  *                                                                        │ RESUME: ack, run on
  *                                                                        └ STOP: end the thread
  * </pre>
  * A command is never lost: the vCPU clears {@code immediate_exit} (a volatile store) before it looks at
  * the queue, and the sender sets it after adding; a command that comes after the look finds
- * {@code immediate_exit} set, so the next KVM_RUN returns at once (and the kick, pending while the thread
- * is outside KVM_RUN, would end it too; see {@link VcpuKick}). Commands sent once the thread has ended
+ * {@code immediate_exit} set, so the next KVM_RUN returns EINTR at once (and the kick, pending while the
+ * thread is outside KVM_RUN, would end it too; see {@link VcpuKick}). A stale {@code immediate_exit}
+ * (its command was taken before the sender set it) costs one empty EINTR round. Commands sent once the thread has ended
  * are acknowledged at once without touching the vCPU: its kvm_run page may be unmapped by then.
  */
 final class VcpuThread implements VcpuView {
@@ -78,12 +79,13 @@ final class VcpuThread implements VcpuView {
             vcpu.setSignalMaskForKick();
             setup.configure(vcpu);
             while (true) {
-                if (!commands.isEmpty() && serveCommands()) {
-                    return;
-                }
                 VcpuExit exit = vcpu.run();
+                // Every command sets immediate_exit, so it ends the next KVM_RUN with EINTR at the latest.
                 if (exit instanceof VcpuExit.Intr) {
-                    VcpuKick.consume(); // a command's kick: served at the top of the loop
+                    drainKicks();
+                    if (serveCommands()) {
+                        return;
+                    }
                 }
                 VcpuAction action = dispatcher.dispatch(this, exit);
                 if (action instanceof VcpuAction.Halt) {
@@ -102,14 +104,21 @@ final class VcpuThread implements VcpuView {
                 ended = true;
                 kick = null;
             }
-            // No kick can be sent any more; take a pending one off so the thread does not end with a
+            // No kick can be sent any more; take pending ones off so the thread does not end with a
             // signal pending (whose default action would end the process if anything unblocked it).
-            VcpuKick.consume();
+            drainKicks();
             Request r;
             while ((r = commands.poll()) != null) {
                 r.done().complete(null); // an ended vCPU is as quiet as a parked one
             }
             onEnd.run();
+        }
+    }
+
+    /** Takes every pending kick: real-time signals queue, so several commands' kicks may be pending. */
+    private static void drainKicks() {
+        while (VcpuKick.consume()) {
+            // one more was pending
         }
     }
 
