@@ -162,6 +162,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             ConsoleInput input = new ConsoleInput(System.in, machine.serial()::enqueueInput, terminal != null,
                     () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+            machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
             machine.start();
             MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));
