@@ -172,6 +172,7 @@ final class RunCommand implements Callable<Integer> {
                     serial::inputSpace, terminal != null,
                     () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
             serial.onInputSpace(input::guestCanTakeMore);
+            machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
             machine.start();
             MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));

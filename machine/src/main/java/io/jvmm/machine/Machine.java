@@ -15,6 +15,7 @@ import io.jvmm.core.sys.Sys;
 import io.jvmm.core.vm.ExitStats;
 import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.vm.MachineExit;
+import io.jvmm.core.vm.MachineState;
 import io.jvmm.core.vm.VirtualMachine;
 import io.jvmm.devices.legacy.BootTimer;
 import io.jvmm.devices.legacy.I8042;
@@ -60,6 +61,7 @@ public final class Machine implements AutoCloseable {
 
     private final IoEventLoop io;
     private final VirtioDevices virtio;
+    private final List<AutoCloseable> inputs = new ArrayList<>();
 
     private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
                     List<AutoCloseable> resources, MachineSpec spec, VcpuInitializer vcpuInit, long buildStartNanos,
@@ -127,10 +129,9 @@ public final class Machine implements AutoCloseable {
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             vm.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
 
-            IoEventLoop io = new IoEventLoop();
-            resources.add(io);
+            IoEventLoop io = vm.io(); // started, paused and stopped with the vCPUs
             VirtioDevices virtio = VirtioDevices.attach(vm, io, spec);
-            resources.addFirst(virtio); // closed after the I/O loop has stopped (resources close in reverse)
+            resources.add(virtio); // closed only after vm.release() joined the I/O thread
 
             VcpuInitializer.BootCpu bootCpu;
             if (raw) {
@@ -180,11 +181,28 @@ public final class Machine implements AutoCloseable {
         return Files.readAllBytes(p);
     }
 
-    /** Starts the vCPUs. */
+    /** Starts the I/O thread and the vCPUs: CREATED → RUNNING. */
     public void start() {
-        io.start();
         firstRunNanos = System.nanoTime();
         vm.start(vcpuInit, spec.traceExits() ? line -> System.err.println(line) : null);
+    }
+
+    /**
+     * RUNNING → PAUSED: returns once every vCPU is parked out of KVM_RUN and the I/O thread is parked
+     * (no device processing). Throws IllegalStateException if not running ("cannot pause: the machine
+     * is not running") or if called on one of the machine's own threads.
+     */
+    public void pause() {
+        vm.pause();
+    }
+
+    /** PAUSED → RUNNING. Throws IllegalStateException unless paused. */
+    public void resume() {
+        vm.resume();
+    }
+
+    public MachineState state() {
+        return vm.state();
     }
 
     /** Waits for the machine to end; null on timeout. */
@@ -194,8 +212,19 @@ public final class Machine implements AutoCloseable {
         return exit;
     }
 
+    /** Asks the machine to stop (any state, any thread; returns at once; the first reason wins; nothing after close). */
     public void stop(MachineExit reason) {
         vm.stop(reason);
+    }
+
+    /**
+     * An input that feeds the guest from outside (a console reader): stopped first when the machine
+     * is closed, before the vCPUs and devices it feeds.
+     */
+    public void addInput(AutoCloseable input) {
+        synchronized (inputs) {
+            inputs.add(input);
+        }
     }
 
     public Serial serial() {
@@ -222,11 +251,25 @@ public final class Machine implements AutoCloseable {
         return vm;
     }
 
+    /**
+     * The ordered teardown: inputs; then the vCPUs (joined), the I/O thread (joined), guest RAM and VM
+     * fds (see {@link VirtualMachine#release()}); then the devices' own fds. If a thread did not stop, that
+     * is reported and everything it may touch is kept (leaked) rather than closed under it.
+     */
     @Override
     public void close() {
-        io.close();    // no device data path may run once guest memory is unmapped below
-        vm.close();    // stops and joins the vCPUs, then unmaps guest RAM
+        List<AutoCloseable> in;
+        synchronized (inputs) {
+            in = List.copyOf(inputs);
+            inputs.clear();
+        }
+        closeAll(in);
+        boolean released = vm.release();
         serial.flush();
+        if (!released) {
+            LOG.error("a vCPU or the I/O thread did not stop: device files and eventfds stay open");
+            return;
+        }
         closeAll(resources);
     }
 

@@ -93,7 +93,9 @@ public final class VcpuKick {
 
     /**
      * Takes a pending kick off the calling thread's pending set. Call on the vCPU thread after KVM_RUN
-     * returned EINTR; returns true if a kick was pending.
+     * returned EINTR; returns true if a kick was pending. Real-time signals queue (two kicks sent while
+     * the thread was outside KVM_RUN are two pending signals): call until it returns false before the
+     * thread ends.
      */
     public static boolean consume() {
         try (Arena a = Arena.ofConfined()) {

@@ -11,15 +11,26 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The machine's I/O thread ({@code vmm-io}): waits with poll(2) on file descriptors — ioeventfds
  * that KVM signals when the guest notifies a virtqueue, TAP devices with packets to receive — and
  * runs the handler registered for each. Device data paths run here, never on vCPU threads.
  *
- * <p>Sources are registered before {@link #start()}; the set is fixed while the loop runs. A private
- * eventfd wakes the loop for {@link #close()}.
+ * <p>Sources are registered before {@link #start()}; the set is fixed while the loop runs. Other
+ * threads steer the loop through a handshake: they set the state they want (run, pause, stop) under
+ * the loop's monitor and write its private wakeup eventfd; the loop looks between two handler runs
+ * and before each poll, so a handler is never cut short.
+ * <pre>
+ *   pause():  want PAUSE ─► wakeup ─► loop parks (no handler runs) ─► "parked" ─► pause() returns
+ *   resume(): want RUN   ─► loop polls again; notifications that came meanwhile are still pending
+ *   stopAndJoin(): want STOP ─► wakeup ─► loop ends ─► join ─► wakeup fd closed (only then)
+ * </pre>
+ * Any exception on the loop (a handler's, or a failed poll) ends it and reports a failure exit, so
+ * the machine stops: a guest must not run on with queues no one serves.
  */
 public final class IoEventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IoEventLoop.class);
@@ -27,7 +38,7 @@ public final class IoEventLoop implements AutoCloseable {
     private static final long POLLFD_SIZE = 8;
     private static final short POLLIN = 0x1;
 
-    /** What runs when a source's fd is readable. Must not block; exceptions are logged, the loop goes on. */
+    /** What runs when a source's fd is readable. Must not block; an exception stops the machine. */
     @FunctionalInterface
     public interface Handler {
         void ready() throws Exception;
@@ -36,10 +47,22 @@ public final class IoEventLoop implements AutoCloseable {
     private record Source(String name, int fd, Handler handler, boolean drainEventFd, BooleanSupplier wanted) {
     }
 
+    private enum Want { RUN, PAUSE, STOP }
+
     private final List<Source> sources = new ArrayList<>();
+    private final Consumer<MachineExit> onFailure;
+    private final Object control = new Object();
+    /** The state other threads ask for; written under {@code control}, read by the loop between handlers. */
+    private volatile Want want = Want.RUN;
+    private boolean parked; // guarded by control
+    private boolean ended;  // guarded by control
     private OwnedFd wakeup; // created by start(): a machine without I/O sources never needs it
-    private volatile boolean stopping;
     private Thread thread;
+
+    /** @param onFailure told once if the loop dies of an exception (the machine then stops) */
+    public IoEventLoop(Consumer<MachineExit> onFailure) {
+        this.onFailure = Objects.requireNonNull(onFailure);
+    }
 
     /**
      * Runs {@code handler} whenever eventfd {@code fd} is signalled; the loop resets the counter first
@@ -79,29 +102,32 @@ public final class IoEventLoop implements AutoCloseable {
         thread = Thread.ofPlatform().name("vmm-io").daemon(true).start(() -> loop(fixed));
     }
 
+    /** True on the {@code vmm-io} thread itself. */
+    public synchronized boolean isLoopThread() {
+        return thread != null && Thread.currentThread() == thread;
+    }
+
     private void loop(List<Source> fixed) {
         try (Arena arena = Arena.ofConfined()) {
-            int n = fixed.size() + 1;
+            int n = fixed.size() + 1; // the sources, then the wakeup fd
             MemorySegment pollfds = arena.allocate(POLLFD_SIZE * n, 4);
-            for (int i = 0; i < n; i++) {
-                int fd = i < fixed.size() ? fixed.get(i).fd() : wakeup.fd();
-                pollfds.set(ValueLayout.JAVA_INT, i * POLLFD_SIZE, fd);
-                pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 4, POLLIN);
-            }
             MemorySegment counter = arena.allocate(8);
-            while (!stopping) {
+            while (awaitRunnable()) {
                 for (int i = 0; i < n; i++) {
                     boolean wanted = i == fixed.size() || fixed.get(i).wanted().getAsBoolean();
-                    // A negative fd makes poll(2) skip the entry.
                     int fd = i < fixed.size() ? fixed.get(i).fd() : wakeup.fd();
-                    pollfds.set(ValueLayout.JAVA_INT, i * POLLFD_SIZE, wanted ? fd : -1);
+                    pollfds.set(ValueLayout.JAVA_INT, i * POLLFD_SIZE, wanted ? fd : -1); // < 0: poll skips it
+                    pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 4, POLLIN);
                     pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 6, (short) 0);
                 }
                 int ready = Sys.poll(pollfds, n, -1);
                 if (ready <= 0) {
                     continue; // EINTR
                 }
-                for (int i = 0; i < fixed.size() && !stopping; i++) {
+                if (pollfds.get(ValueLayout.JAVA_SHORT, fixed.size() * POLLFD_SIZE + 6) != 0) {
+                    Sys.read(wakeup.fd(), counter, "io wakeup");
+                }
+                for (int i = 0; i < fixed.size() && want == Want.RUN; i++) {
                     if (pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 6) == 0) {
                         continue;
                     }
@@ -112,38 +138,129 @@ public final class IoEventLoop implements AutoCloseable {
                     try {
                         s.handler().ready();
                     } catch (Exception e) {
-                        LOG.warn("{}: {}", s.name(), e.toString());
+                        fail(MachineExit.failure("vmm-io: " + s.name() + ": " + e, e));
+                        return;
                     }
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.error("I/O loop stopped: {}", e.toString());
+        } catch (Throwable t) {
+            fail(MachineExit.failure("vmm-io: I/O loop failed: " + t, t));
+        } finally {
+            synchronized (control) {
+                ended = true;
+                control.notifyAll();
+            }
         }
     }
 
-    /** Stops and joins the loop thread, then closes its wakeup fd. Sources' fds belong to their owners. */
-    @Override
-    public void close() {
-        Thread t;
-        synchronized (this) {
-            if (stopping) {
-                return; // closed already
+    private void fail(MachineExit exit) {
+        LOG.error("{}; stopping the machine", exit.reason());
+        onFailure.accept(exit);
+    }
+
+    /** Parks while a pause is wanted; false once a stop is. Runs on the loop thread, between handlers. */
+    private boolean awaitRunnable() throws InterruptedException {
+        synchronized (control) {
+            while (want == Want.PAUSE) {
+                if (!parked) {
+                    parked = true;
+                    control.notifyAll();
+                }
+                control.wait();
             }
-            stopping = true;
+            parked = false;
+            return want == Want.RUN;
+        }
+    }
+
+    /**
+     * Quiesces the loop: returns once it is parked between two handler runs (or has ended, or was never
+     * started). Notifications that arrive while paused stay pending in their fds until {@link #resume()}.
+     */
+    public void pause() {
+        synchronized (control) {
+            if (thread == null || want != Want.RUN) {
+                return;
+            }
+            want = Want.PAUSE;
+        }
+        wake();
+        boolean interrupted = false;
+        synchronized (control) {
+            while (!parked && !ended && want == Want.PAUSE) {
+                try {
+                    control.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // pause() promises a parked loop: wait on, keep the interrupt
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lets a paused loop run again. */
+    public void resume() {
+        synchronized (control) {
+            if (want == Want.PAUSE) {
+                want = Want.RUN;
+                control.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Stops the loop and waits up to {@code timeout} for its thread to end; then closes the wakeup fd.
+     * Returns false if the thread is still alive (a handler that does not return): then nothing is
+     * closed, the caller must not release what the handlers use, and may call again later.
+     */
+    public boolean stopAndJoin(Duration timeout) {
+        Thread t;
+        synchronized (control) {
+            want = Want.STOP;
+            control.notifyAll();
             t = thread;
         }
-        if (t != null) {
+        if (t == null) {
+            return true;
+        }
+        if (t.isAlive()) {
+            wake();
+            try {
+                if (!t.join(timeout)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        synchronized (control) {
+            wakeup.close();
+        }
+        return true;
+    }
+
+    /** {@link #stopAndJoin} with 5 s; a thread that does not end is reported, and its wakeup fd kept. */
+    @Override
+    public void close() {
+        if (!stopAndJoin(Duration.ofSeconds(5))) {
+            LOG.error("vmm-io did not stop within 5 s; its wakeup fd stays open");
+        }
+    }
+
+    /** Writes the wakeup eventfd (closed only under the same monitor, once the thread has ended). */
+    private void wake() {
+        synchronized (control) {
+            if (wakeup.isClosed()) {
+                return;
+            }
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment one = a.allocate(8);
                 one.set(ValueLayout.JAVA_LONG, 0, 1);
-                Sys.write(wakeup.fd(), one, "io wakeup");
+                Sys.write(wakeup.fd(), one, "io wakeup"); // non-blocking eventfd: never waits
             }
-            try {
-                t.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            wakeup.close();
         }
     }
 }

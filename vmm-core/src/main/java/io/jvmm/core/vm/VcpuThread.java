@@ -5,32 +5,51 @@ import io.jvmm.core.kvm.VcpuFd;
 import io.jvmm.core.sys.VcpuKick;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
 /**
  * The platform thread that runs one vCPU: setup, then KVM_RUN → dispatch → KVM_RUN … until the vCPU
- * halts or the machine stops.
+ * halts or is told to stop.
  *
- * <p>Stop handshake (no thread pokes another's state beyond these two volatile fields): the stopper sets
- * {@code stopRequested}, then the vCPU's {@code immediate_exit}, then kicks the thread. The vCPU thread
- * publishes its kick handle before it first reads {@code stopRequested}; with both fields volatile, at
- * least one side sees the other, so a stop is never lost: either the thread sees the flag before
- * entering KVM_RUN, or the stopper sees the kick handle and the signal ends KVM_RUN (or the next one,
- * since the signal stays pending — see {@link VcpuKick}).
+ * <p>Other threads never touch this thread's state: they send it a {@link Command} and, if they need
+ * to, wait for its acknowledgement. The thread serves its commands at an exit boundary, between two
+ * KVM_RUNs (vCPU ioctls must come from the vCPU's own thread, so a RIP sample is a command too):
+ * <pre>
+ *   sender:  queue.add(cmd) ─► immediate_exit = 1 ─► kick (SIGRTMIN+3)
+ *   vCPU:    … KVM_RUN returns EINTR ─► immediate_exit = 0 ─► serve queue ─► KVM_RUN …
+ *                                                                        │ PAUSE: ack, park in take()
+ *                                                                        │ RESUME: ack, run on
+ *                                                                        └ STOP: end the thread
+ * </pre>
+ * A command is never lost: the vCPU clears {@code immediate_exit} (a volatile store) before it looks at
+ * the queue, and the sender sets it after adding; a command that comes after the look finds
+ * {@code immediate_exit} set, so the next KVM_RUN returns EINTR at once (and the kick, pending while the
+ * thread is outside KVM_RUN, would end it too; see {@link VcpuKick}). A stale {@code immediate_exit}
+ * (its command was taken before the sender set it) costs one empty EINTR round. Commands sent once the thread has ended
+ * are acknowledged at once without touching the vCPU: its kvm_run page may be unmapped by then.
  */
 final class VcpuThread implements VcpuView {
+    /** What other threads ask of a vCPU. */
+    enum Command { PAUSE, RESUME, STOP, SAMPLE }
+
+    private record Request(Command command, CompletableFuture<Void> done) {
+    }
+
     private final VcpuFd vcpu;
     private final VirtualMachine.VcpuSetup setup;
     private final ExitDispatcher dispatcher;
     private final Consumer<MachineExit> stopMachine;
     private final Runnable onEnd;
     private final Thread thread;
-    private volatile boolean stopRequested;
-    private volatile boolean sampleRequested;
     private final RipSamples samples; // null unless profiling
-    private volatile VcpuKick kick;
-    /** Guards {@code kick} against use after the thread ended (its pthread_t could be reused). */
-    private final Object kickLock = new Object();
+    private final LinkedBlockingQueue<Request> commands = new LinkedBlockingQueue<>();
+    /** Guards {@code ended} and {@code kick}: nothing is sent to the vCPU or its thread once it ended. */
+    private final Object lock = new Object();
+    private boolean ended;
+    private VcpuKick kick;
+    private boolean samplePending; // coalesces SAMPLE commands; guarded by lock
 
     VcpuThread(VcpuFd vcpu, VirtualMachine.VcpuSetup setup, ExitDispatcher dispatcher,
                Consumer<MachineExit> stopMachine, Runnable onEnd, RipSamples samples) {
@@ -47,19 +66,26 @@ final class VcpuThread implements VcpuView {
         thread.start();
     }
 
+    boolean isCurrentThread() {
+        return Thread.currentThread() == thread;
+    }
+
     private void runLoop() {
         try {
-            kick = VcpuKick.forCurrentThread();
+            VcpuKick k = VcpuKick.forCurrentThread();
+            synchronized (lock) {
+                kick = k;
+            }
             vcpu.setSignalMaskForKick();
             setup.configure(vcpu);
-            while (!stopRequested) {
+            while (true) {
                 VcpuExit exit = vcpu.run();
+                // Every command sets immediate_exit, so it ends the next KVM_RUN with EINTR at the latest.
                 if (exit instanceof VcpuExit.Intr) {
-                    VcpuKick.consume();
-                }
-                if (sampleRequested) {
-                    sampleRequested = false;
-                    samples.add(vcpu.getRegs().rip());
+                    drainKicks();
+                    if (serveCommands()) {
+                        return;
+                    }
                 }
                 VcpuAction action = dispatcher.dispatch(this, exit);
                 if (action instanceof VcpuAction.Halt) {
@@ -74,43 +100,96 @@ final class VcpuThread implements VcpuView {
             // A jvmm bug or a failed ioctl: the machine cannot go on, but the process must end cleanly.
             stopMachine.accept(MachineExit.failure("vcpu-" + vcpu.id() + ": " + t.getMessage(), t));
         } finally {
-            synchronized (kickLock) {
+            synchronized (lock) {
+                ended = true;
                 kick = null;
             }
-            // No kick can be sent any more; take a pending one off so the thread does not end with a
+            // No kick can be sent any more; take pending ones off so the thread does not end with a
             // signal pending (whose default action would end the process if anything unblocked it).
-            VcpuKick.consume();
+            drainKicks();
+            Request r;
+            while ((r = commands.poll()) != null) {
+                r.done().complete(null); // an ended vCPU is as quiet as a parked one
+            }
             onEnd.run();
         }
     }
 
-    void requestStop() {
-        stopRequested = true;
-        vcpu.setImmediateExit(true);
-        if (Thread.currentThread() == thread) {
-            return; // a device on this vCPU asked: the loop sees the flag when the exit handler returns
-        }
-        synchronized (kickLock) {
-            if (kick != null) {
-                kick.kick();
-            }
+    /** Takes every pending kick: real-time signals queue, so several commands' kicks may be pending. */
+    private static void drainKicks() {
+        while (VcpuKick.consume()) {
+            // one more was pending
         }
     }
 
     /**
-     * Asks for one RIP sample: kicks the vCPU out of KVM_RUN, and its thread records the RIP before
-     * entering the guest again (vCPU ioctls must come from the vCPU's own thread).
+     * Serves queued commands; parks (blocked in take) between PAUSE and RESUME. Returns true on STOP.
+     * Runs on this vCPU's thread, at an exit boundary.
      */
-    void requestSample() {
-        if (samples == null || stopRequested) {
-            return;
+    private boolean serveCommands() throws InterruptedException {
+        vcpu.setImmediateExit(false); // before looking at the queue: see the class comment
+        boolean parked = false;
+        while (true) {
+            Request r = parked ? commands.take() : commands.poll();
+            if (r == null) {
+                return false;
+            }
+            switch (r.command()) {
+                case PAUSE -> parked = true;
+                case RESUME -> parked = false;
+                case STOP -> {
+                    r.done().complete(null);
+                    return true;
+                }
+                case SAMPLE -> {
+                    synchronized (lock) {
+                        samplePending = false;
+                    }
+                    if (!parked) {
+                        samples.add(vcpu.getRegs().rip());
+                    }
+                }
+            }
+            r.done().complete(null);
         }
-        sampleRequested = true;
-        synchronized (kickLock) {
-            if (kick != null) {
+    }
+
+    /**
+     * Sends {@code command}; the future completes once the vCPU has acted on it (for PAUSE: it is parked)
+     * or at once if the thread has ended. Safe from any thread; from this vCPU's own thread the command is
+     * served when its exit handler returns.
+     */
+    CompletableFuture<Void> send(Command command) {
+        Request r = new Request(command, new CompletableFuture<>());
+        synchronized (lock) {
+            if (ended) {
+                r.done().complete(null);
+                return r.done();
+            }
+            commands.add(r);
+            vcpu.setImmediateExit(true); // the kvm_run page stays mapped until this thread has ended
+            if (kick != null && !isCurrentThread()) {
                 kick.kick();
             }
         }
+        return r.done();
+    }
+
+    /**
+     * Asks for one RIP sample: the vCPU leaves KVM_RUN and records its RIP before entering the guest
+     * again. At most one sample is pending; none is taken while the vCPU is parked.
+     */
+    void requestSample() {
+        if (samples == null) {
+            return;
+        }
+        synchronized (lock) {
+            if (samplePending || ended) {
+                return;
+            }
+            samplePending = true;
+        }
+        send(Command.SAMPLE);
     }
 
     boolean join(Duration timeout) {
@@ -120,6 +199,10 @@ final class VcpuThread implements VcpuView {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
     }
 
     @Override

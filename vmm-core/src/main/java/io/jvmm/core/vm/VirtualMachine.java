@@ -17,25 +17,33 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * One KVM virtual machine: its guest RAM, buses, vCPU threads and lifecycle.
+ * One KVM virtual machine: its guest RAM, buses, vCPU threads, I/O thread and lifecycle.
  *
  * <pre>
- *   create() ─► start(setup) ─► [vcpu-0 … vcpu-N run, exits → ExitDispatcher → buses]
- *                                   │ a device or an exit asks to stop, or the host calls stop()
- *                                   ▼
- *              awaitExit() ◄── every vCPU thread has ended ──► close(): join, unmap, close fds
+ *   create() ─► start(setup) ─► RUNNING: vcpu-0 … vcpu-N run, exits → ExitDispatcher → buses;
+ *      │                                 vmm-io serves ioeventfds/TAPs (see IoEventLoop)
+ *      │                  pause() ⇄ resume(): every vCPU parked at an exit boundary, vmm-io parked
+ *      │                  stop(reason) from anyone, or every vCPU halted ─► STOPPED
+ *      ▼
+ *   close(): 1. stop the vCPUs and join them (holding no lock stop() needs)
+ *            2. stop and join vmm-io
+ *            3. only if both joined: unmap guest RAM and kvm_run pages, close vCPU and VM fds
  * </pre>
- * Stopping works even while a vCPU is inside KVM_RUN or halted in the kernel: {@link #stop} sets the
- * vCPU's {@code immediate_exit} and kicks its thread with a signal (see {@code VcpuKick}).
+ * Other threads never flip a vCPU's state: they send it commands (see {@link VcpuThread}). A thread
+ * that does not end in time is reported and keeps everything it may touch mapped (leaked rather than
+ * unmapped under a live thread); {@link #release()} may be called again to retry.
  */
 public final class VirtualMachine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
+    private static final Duration DEFAULT_JOIN_TIMEOUT = Duration.ofSeconds(10);
 
     /** Guest-physical placement of the TSS and EPT identity page, below the 4 GiB boundary (as Firecracker). */
     public static final long KVM_TSS_ADDRESS = 0xfffb_d000L;
@@ -72,9 +80,16 @@ public final class VirtualMachine implements AutoCloseable {
     private final Bus mmio = new Bus("mmio");
     private final ExitStats stats = new ExitStats();
     private final AtomicReference<MachineExit> exit = new AtomicReference<>();
-    private final List<VcpuThread> threads = new ArrayList<>();
+    private final IoEventLoop io = new IoEventLoop(this::stop);
+    /** Serializes start, pause, resume and close. Never taken by stop(), vCPU threads or vmm-io. */
+    private final ReentrantLock transitions = new ReentrantLock();
+    /** Guards the fields below; held only for short, non-blocking steps. */
+    private final Object stateLock = new Object();
+    private MachineState state = MachineState.CREATED;
+    private List<VcpuThread> threads = List.of();
     private CountDownLatch running;
-    private boolean closed;
+    private boolean released;
+    private Duration joinTimeout = DEFAULT_JOIN_TIMEOUT;
     private RipSamples ripSamples;
     private Duration sampleInterval;
     private Thread profiler;
@@ -139,39 +154,73 @@ public final class VirtualMachine implements AutoCloseable {
         return stats;
     }
 
+    /** The I/O thread's loop: register device sources here before {@link #start}; it starts, pauses and stops with the machine. */
+    public IoEventLoop io() {
+        return io;
+    }
+
+    public MachineState state() {
+        synchronized (stateLock) {
+            return state;
+        }
+    }
+
     public int vcpuCount() {
         return vcpus.size();
     }
 
     /**
-     * Starts one named thread per vCPU ({@code vcpu-0} …). Each runs {@code setup} on itself, then the
-     * guest; exits are dispatched with a dispatcher over this machine's buses.
+     * Starts the I/O thread and one named thread per vCPU ({@code vcpu-0} …). Each runs {@code setup} on
+     * itself, then the guest; exits are dispatched with a dispatcher over this machine's buses.
      *
      * @param trace receives one line per exit when non-null ({@code --trace-exits})
      */
-    public synchronized void start(VcpuSetup setup, Consumer<String> trace) {
-        if (running != null) {
-            throw new IllegalStateException("machine already started");
-        }
-        ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, trace);
-        running = new CountDownLatch(vcpus.size());
-        for (VcpuFd fd : vcpus) {
-            VcpuThread t = new VcpuThread(fd, setup, dispatcher, this::stop, running::countDown, ripSamples);
-            threads.add(t);
-        }
-        threads.forEach(VcpuThread::start);
-        if (ripSamples != null) {
-            CountDownLatch latch = running;
-            List<VcpuThread> ts = List.copyOf(threads);
-            profiler = Thread.ofPlatform().name("guest-profiler").daemon(true).start(() -> {
-                try {
-                    while (!latch.await(sampleInterval.toNanos(), TimeUnit.NANOSECONDS)) {
-                        ts.forEach(VcpuThread::requestSample);
+    public void start(VcpuSetup setup, Consumer<String> trace) {
+        transitions.lock();
+        try {
+            synchronized (stateLock) {
+                refuseUnless(MachineState.CREATED, "start");
+            }
+            io.start();
+            ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, trace);
+            CountDownLatch latch = new CountDownLatch(vcpus.size());
+            List<VcpuThread> ts = new ArrayList<>();
+            for (VcpuFd fd : vcpus) {
+                ts.add(new VcpuThread(fd, setup, dispatcher, this::stop, () -> vcpuEnded(latch), ripSamples));
+            }
+            synchronized (stateLock) {
+                refuseUnless(MachineState.CREATED, "start"); // a stop() may have come meanwhile
+                threads = List.copyOf(ts);
+                running = latch;
+                state = MachineState.RUNNING;
+            }
+            ts.forEach(VcpuThread::start);
+            if (ripSamples != null) {
+                profiler = Thread.ofPlatform().name("guest-profiler").daemon(true).start(() -> {
+                    try {
+                        while (!latch.await(sampleInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+                            if (state() == MachineState.RUNNING) {
+                                ts.forEach(VcpuThread::requestSample);
+                            }
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+                });
+            }
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /** Runs on each vCPU thread as it ends; the last one ends the machine. */
+    private void vcpuEnded(CountDownLatch latch) {
+        latch.countDown();
+        if (latch.getCount() == 0) {
+            exit.compareAndSet(null, MachineExit.ok("all vCPUs halted"));
+            synchronized (stateLock) {
+                state = MachineState.STOPPED;
+            }
         }
     }
 
@@ -179,35 +228,81 @@ public final class VirtualMachine implements AutoCloseable {
      * Samples every vCPU's RIP each {@code interval} once started ({@code --profile-guest}). Call before
      * {@link #start}. Each sample costs one exit per vCPU.
      */
-    public synchronized RipSamples enableProfiling(Duration interval) {
-        if (running != null) {
-            throw new IllegalStateException("enable profiling before start");
+    public RipSamples enableProfiling(Duration interval) {
+        synchronized (stateLock) {
+            refuseUnless(MachineState.CREATED, "enable profiling");
+            sampleInterval = interval;
+            ripSamples = new RipSamples();
+            return ripSamples;
         }
-        sampleInterval = interval;
-        ripSamples = new RipSamples();
-        return ripSamples;
     }
 
     /**
-     * Asks the machine to stop with {@code reason} (the first reason given wins). Returns at once;
-     * safe from any thread, including vCPU threads and device callbacks.
+     * Pauses the machine: returns once every vCPU has left KVM_RUN at an exit boundary and parked, and
+     * the I/O thread has parked between two handler runs. Throws if the machine is not running, or when
+     * called from one of the machine's own threads (it would wait for itself).
+     */
+    public void pause() {
+        refuseOwnThread("pause");
+        transitions.lock();
+        try {
+            List<VcpuThread> ts;
+            synchronized (stateLock) {
+                refuseUnless(MachineState.RUNNING, "pause");
+                state = MachineState.PAUSED;
+                ts = threads;
+            }
+            List<CompletableFuture<Void>> parked = ts.stream().map(t -> t.send(VcpuThread.Command.PAUSE)).toList();
+            parked.forEach(CompletableFuture::join); // an ended vCPU acknowledges at once
+            io.pause(); // the vCPUs, which notify it, are quiet: now the device side
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /** Resumes a paused machine: the I/O thread first, then every vCPU. Throws unless paused. */
+    public void resume() {
+        refuseOwnThread("resume");
+        transitions.lock();
+        try {
+            List<VcpuThread> ts;
+            synchronized (stateLock) {
+                refuseUnless(MachineState.PAUSED, "resume");
+                state = MachineState.RUNNING;
+                ts = threads;
+            }
+            io.resume();
+            ts.stream().map(t -> t.send(VcpuThread.Command.RESUME)).toList().forEach(CompletableFuture::join);
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /**
+     * Asks the machine to stop with {@code reason} (the first reason given wins). Returns at once; safe
+     * from any thread, including vCPU threads, the I/O thread and device callbacks, in any state. Does
+     * nothing once the machine was closed.
      */
     public void stop(MachineExit reason) {
         Objects.requireNonNull(reason);
+        List<VcpuThread> ts;
+        synchronized (stateLock) {
+            if (released) {
+                return;
+            }
+            state = MachineState.STOPPED;
+            ts = threads;
+        }
         if (exit.compareAndSet(null, reason)) {
             LOG.debug("stopping: {}", reason.reason());
         }
-        List<VcpuThread> ts;
-        synchronized (this) {
-            ts = List.copyOf(threads);
-        }
-        ts.forEach(VcpuThread::requestStop);
+        ts.forEach(t -> t.send(VcpuThread.Command.STOP));
     }
 
     /** Waits until every vCPU thread has ended; returns why the machine ended, or null on timeout. */
     public MachineExit awaitExit(Duration timeout) throws InterruptedException {
         CountDownLatch latch;
-        synchronized (this) {
+        synchronized (stateLock) {
             latch = running;
         }
         if (latch == null) {
@@ -220,34 +315,102 @@ public final class VirtualMachine implements AutoCloseable {
         return exit.get();
     }
 
-    /** Stops the vCPUs if running, joins their threads and releases every fd and mapping. */
+    /** How long {@link #release()} waits for each thread (tests shorten it). */
+    void joinTimeout(Duration timeout) {
+        synchronized (stateLock) {
+            joinTimeout = timeout;
+        }
+    }
+
+    /** {@link #release()}; a thread that did not end is reported there (and the resources it may use kept). */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        stop(MachineExit.ok("machine closed"));
-        if (profiler != null) {
-            profiler.interrupt();
-            try {
-                profiler.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    public void close() {
+        release();
+    }
+
+    /**
+     * The ordered teardown (see the class comment). Returns true once every thread has ended and every
+     * fd and mapping is released; false if a vCPU or the I/O thread did not end within the join timeout:
+     * that is logged, guest RAM, kvm_run pages and fds stay as they are, and a later call tries again.
+     * Callers keep their own resources that those threads may use (device fds) when this returns false.
+     */
+    public boolean release() {
+        refuseOwnThread("close");
+        transitions.lock();
+        try {
+            Duration timeout;
+            synchronized (stateLock) {
+                if (released) {
+                    return true;
+                }
+                timeout = joinTimeout;
             }
+            stop(MachineExit.ok("machine closed"));
+            if (profiler != null) {
+                profiler.interrupt();
+                try {
+                    profiler.join(timeout);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            List<VcpuThread> ts;
+            synchronized (stateLock) {
+                ts = threads;
+            }
+            // Join without holding stateLock: a vCPU ending its exit handler may call stop() meanwhile.
+            for (VcpuThread t : ts) {
+                if (!t.join(timeout)) {
+                    LOG.error("vcpu-{} did not stop within {} s; guest RAM, kvm_run pages and VM fds stay mapped",
+                            t.id(), timeout.toSeconds());
+                    return false;
+                }
+            }
+            if (!io.stopAndJoin(timeout)) {
+                LOG.error("vmm-io did not stop within {} s; guest RAM and device fds stay mapped", timeout.toSeconds());
+                return false;
+            }
+            vcpus.forEach(VcpuFd::close);
+            ramMappings.forEach(Mapping::close);
+            vm.close();
+            synchronized (stateLock) {
+                released = true;
+                state = MachineState.STOPPED;
+            }
+            return true;
+        } finally {
+            transitions.unlock();
         }
-        boolean joined = true;
-        for (VcpuThread t : threads) {
-            joined &= t.join(Duration.ofSeconds(10));
+    }
+
+    /** True once {@link #release()} has released everything. */
+    public boolean isReleased() {
+        synchronized (stateLock) {
+            return released;
         }
-        if (!joined) {
-            // A vCPU that did not stop may still use its kvm_run page and guest RAM: leak them rather
-            // than unmap memory under a running thread.
-            LOG.error("a vCPU thread did not stop within 10 s; leaving its resources mapped");
-            return;
+    }
+
+    private void refuseUnless(MachineState wanted, String what) {
+        if (state != wanted) {
+            String expected = switch (wanted) {
+                case CREATED -> "new";
+                case RUNNING -> "running";
+                case PAUSED -> "paused";
+                case STOPPED -> "stopped";
+            };
+            throw new IllegalStateException("cannot " + what + ": the machine is not " + expected + " (it is "
+                    + state.words() + ")");
         }
-        vcpus.forEach(VcpuFd::close);
-        ramMappings.forEach(Mapping::close);
-        vm.close();
+    }
+
+    private void refuseOwnThread(String what) {
+        List<VcpuThread> ts;
+        synchronized (stateLock) {
+            ts = threads;
+        }
+        if (io.isLoopThread() || ts.stream().anyMatch(VcpuThread::isCurrentThread)) {
+            throw new IllegalStateException("cannot " + what + " from the machine's own " + Thread.currentThread().getName()
+                    + " thread (it would wait for itself); use stop()");
+        }
     }
 }

@@ -3,6 +3,8 @@ package io.jvmm.core.vm;
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.memory.GuestAddress;
+import io.jvmm.core.sys.Mapping;
+import io.jvmm.core.sys.Sys;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -97,6 +101,72 @@ class VmLifecycleTest {
                 .filter(t -> t.getName().startsWith("vcpu-")).count(), "vCPU threads left behind");
         assertEquals(fds, countFds(), "file descriptors left behind");
         assertEquals(maps, countVmMappings(), "guest RAM or kvm_run mappings left behind");
+    }
+
+    /**
+     * Fix 5.1: a guest's own stop request (a reset, say) that arrives while another thread closes the
+     * machine. close() used to join the vCPUs while holding the monitor stop() needs: the vCPU blocked in
+     * stop(), the join gave up after 10 s and the VM's fds and mappings were leaked.
+     */
+    @Test
+    void closeRacingAStopFromTheGuestJoinsAndReleasesEverything() throws Exception {
+        cycle(false); // warm up
+        long fds = countFds();
+        long maps = countVmMappings();
+        try (Kvm kvm = Kvm.open()) {
+            VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 1, false));
+            CountDownLatch inHandler = new CountDownLatch(1);
+            vm.pio().insert("reset", 0xf4, 1, new BusDevice() {
+                public void read(long offset, byte[] data) {
+                }
+
+                public void write(long offset, byte[] data) {
+                    inHandler.countDown();
+                    try {
+                        Thread.sleep(300); // close() begins meanwhile
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    vm.stop(MachineExit.ok("guest reset"));
+                }
+            });
+            vm.memory().write(GuestAddress.of(0x1000), SPIN);
+            vm.start(vcpu -> TestGuests.realMode(vcpu, 0x1000), null);
+            assertTrue(inHandler.await(20, TimeUnit.SECONDS), "vCPU did not start");
+            vm.close();
+        }
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("vcpu-") && t.isAlive()).count(), "vCPU threads left behind");
+        assertEquals(maps, countVmMappings(), "guest RAM or kvm_run mappings left behind");
+        assertEquals(fds, countFds(), "file descriptors left behind");
+    }
+
+    /** Fix 5.2: stop() after close() must do nothing (it wrote immediate_exit into the unmapped kvm_run page). */
+    @Test
+    void stopAfterCloseDoesNothing() throws Exception {
+        try (Kvm kvm = Kvm.open()) {
+            VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 2, false));
+            CountDownLatch arrived = startAndAwaitArrival(vm, SPIN, 2);
+            assertTrue(arrived.await(20, TimeUnit.SECONDS), "vCPUs did not start");
+            vm.stop(MachineExit.ok("first stop"));
+            assertNotNull(vm.awaitExit(Duration.ofSeconds(10)));
+            vm.close();
+            // Fill the address space where the kvm_run pages were, so a stray write would land in memory we see.
+            List<Mapping> filler = new ArrayList<>();
+            try {
+                for (int i = 0; i < 64; i++) {
+                    filler.add(Sys.mmap(4096, Sys.PROT_READ | Sys.PROT_WRITE, Sys.MAP_PRIVATE | Sys.MAP_ANONYMOUS, -1, 0, "filler"));
+                }
+                vm.stop(MachineExit.ok("stop after close"));
+                for (Mapping m : filler) {
+                    assertEquals(-1, m.segment().asByteBuffer().mismatch(java.nio.ByteBuffer.allocate(4096)),
+                            "stop() after close() wrote into memory at 0x" + Long.toHexString(m.address()));
+                }
+            } finally {
+                filler.forEach(Mapping::close);
+            }
+            assertEquals("first stop", vm.awaitExit(Duration.ofSeconds(1)).reason());
+        }
     }
 
     /** One machine's life; irqchip machines halt in the kernel, the others spin in the guest. */
