@@ -109,10 +109,10 @@ class PauseResumeLinuxTest {
             }
             int from = console.length();
             byte[] typed = "echo alive-$((6*7))\n".getBytes(StandardCharsets.US_ASCII);
-            machine.serial().enqueueInput(typed, 0, typed.length);
+            type(machine, typed);
             assertTrue(console.await("alive-42", from, 300_000), "the guest does not answer after 20 pauses:\n" + console.tail());
             byte[] exit = "exit\n".getBytes(StandardCharsets.US_ASCII);
-            machine.serial().enqueueInput(exit, 0, exit.length);
+            type(machine, exit);
             MachineExit end = machine.awaitExit(Duration.ofSeconds(300));
             assertNotNull(end, "the guest did not power off:\n" + console.tail());
             assertTrue(end.success(), end.reason());
@@ -143,5 +143,18 @@ class PauseResumeLinuxTest {
         List<Double> s = new ArrayList<>(ms);
         Collections.sort(s);
         return String.format("n=%d min %.3f median %.3f max %.3f", s.size(), s.getFirst(), s.get(s.size() / 2), s.getLast());
+    }
+
+    /** Offers {@code bytes} to the guest's UART as its receive FIFO makes room (the device never blocks). */
+    private static void type(Machine machine, byte[] bytes) throws InterruptedException {
+        int off = 0;
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (off < bytes.length) {
+            off += machine.serial().offerInput(bytes, off, bytes.length - off);
+            if (off < bytes.length) {
+                assertTrue(System.nanoTime() < deadline, "the guest stopped reading its console");
+                Thread.sleep(20);
+            }
+        }
     }
 }
