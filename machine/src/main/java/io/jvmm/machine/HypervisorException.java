@@ -6,6 +6,8 @@ package io.jvmm.machine;
  * your user to the kvm group").
  */
 public final class HypervisorException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public HypervisorException(String message, Throwable cause) {
         super(message, cause);
     }

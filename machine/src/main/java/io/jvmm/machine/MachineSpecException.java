@@ -8,6 +8,7 @@ import java.util.Objects;
  * minimum"}), never a front end's option; front ends show it as it is or put their own words around it.
  */
 public final class MachineSpecException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
     private final String field;
 
     public MachineSpecException(String field, String problem) {
