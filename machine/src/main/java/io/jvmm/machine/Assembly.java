@@ -79,8 +79,8 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
     private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {
         GuestAddress at = GuestAddress.of(entry.address());
         if (!memory.contains(at, Math.max(1, binary.length))) {
-            throw new IllegalArgumentException("raw kernel: " + binary.length + " bytes at " + at
-                    + " do not fit in guest memory (" + memory.totalSize() + " bytes)");
+            throw new IllegalArgumentException("kernel: " + binary.length + " bytes at " + at
+                    + " do not fit in guest memory (" + MachineSpec.describeSize(memory.totalSize()) + ")");
         }
         memory.write(at, binary);
         return switch (entry.mode()) {

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -145,6 +146,15 @@ class AssemblyTest {
         byte[] at = new byte[HelloGuest.REAL_MODE.length];
         wiring.memory().read(GuestAddress.of(0x1000), at, 0, at.length);
         assertArrayEquals(HelloGuest.realMode(), at);
+    }
+
+    @Test
+    void aRawBinaryPastGuestMemoryIsRefusedByField() throws Exception {
+        MachineSpec spec = MachineSpec.builder().kernel(file("hello.bin", HelloGuest.realMode()))
+                .format(MachineSpec.KernelFormat.RAW).rawEntry(new MachineSpec.RawEntry(MachineSpec.RawEntry.Mode.LONG, RAM - 4))
+                .memoryBytes(RAM).cpuProfile(CpuProfile.HARDWARE).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> assemble(spec, false, new MachineListener() { }));
+        assertEquals("kernel: 20 bytes at 0x1fffffc do not fit in guest memory (32 MiB)", e.getMessage());
     }
 
     @Test
