@@ -1,8 +1,9 @@
-/** The jvmm command line: assembles a machine from options and runs it. */
+/**
+ * The jvmm command line: maps options onto a machine spec and runs the machine. It reaches the VMM only
+ * through {@code io.jvmm.machine}'s API (which brings the core, device and boot API packages with it);
+ * the KVM binding and native code are not exported to it.
+ */
 module io.jvmm.cli {
-    requires io.jvmm.core;
-    requires io.jvmm.devices;
-    requires io.jvmm.boot;
     requires io.jvmm.machine;
     requires io.jvmm.images;
     requires info.picocli;

@@ -15,7 +15,7 @@ public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus)
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(cmdline, "cmdline");
         if (cpus < 1) {
-            throw new BootException("--cpus must be at least 1, not " + cpus);
+            throw new BootException("cpus: at least 1 needed, got " + cpus);
         }
     }
 

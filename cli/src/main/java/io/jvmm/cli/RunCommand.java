@@ -3,22 +3,23 @@ package io.jvmm.cli;
 import io.jvmm.boot.BootException;
 import io.jvmm.boot.cpu.CpuFeature;
 import io.jvmm.boot.cpu.CpuProfile;
+import io.jvmm.cli.bench.BenchTimings;
 import io.jvmm.cli.console.ConsoleInput;
 import io.jvmm.cli.console.TerminalMode;
-import io.jvmm.machine.Machine;
-import io.jvmm.machine.MachineSpec;
-import io.jvmm.core.kvm.Kvm;
-import io.jvmm.core.kvm.KvmException;
-import io.jvmm.core.kvm.KvmIoctls;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestMemoryException;
-import io.jvmm.core.sys.Sys;
-import io.jvmm.core.sys.SysCallException;
-import io.jvmm.core.vm.MachineExit;
 import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageBuildException;
 import io.jvmm.images.ImageBuilder;
 import io.jvmm.images.ImageSet;
 import io.jvmm.images.Profile;
+import io.jvmm.machine.GuestProfile;
+import io.jvmm.machine.HostInfo;
+import io.jvmm.machine.Hypervisor;
+import io.jvmm.machine.HypervisorException;
+import io.jvmm.machine.Machine;
+import io.jvmm.machine.MachineSpec;
+import io.jvmm.machine.MachineSpecException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -43,11 +44,6 @@ import java.util.concurrent.Callable;
                 "With no --kernel, boots the default guest image (building it first if needed)."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
-    static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=1";
-    /** Minimum RAM: a raw guest needs little, the Linux loader checks its own minimum. */
-    static final long MIN_MEMORY = 1L << 20;
-    /** More vCPUs than the MP table and our APIC ID scheme describe (8-bit APIC IDs, IOAPIC id = N). */
-    static final int MAX_CPUS = 254;
 
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: bzImage, ELF vmlinux, or a flat binary with --kernel-format raw.")
     Path kernel;
@@ -63,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk (cpio, optionally compressed).")
     Path initrd;
 
-    @Option(names = "--cmdline", paramLabel = "TEXT", description = "Kernel command line, replacing the default ('" + DEFAULT_CMDLINE + "').")
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "Kernel command line, replacing the default ('" + MachineSpec.DEFAULT_CMDLINE + "').")
     String cmdline;
 
     @Option(names = "--append", paramLabel = "TEXT", description = "Appended to the kernel command line, e.g. 'jvmm.cmd=\"uname -a\"'.")
@@ -113,14 +109,14 @@ final class RunCommand implements Callable<Integer> {
             description = "System.map naming the functions in --profile-guest (default: System.map beside the kernel).")
     Path systemMap;
 
-    @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Kvm.DEV_KVM, hidden = true,
+    @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Hypervisor.DEV_KVM, hidden = true,
             description = "The KVM device (for tests of the error paths).")
     String kvmDevice;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Stop the guest after this many seconds (0: never).")
     long timeoutSeconds;
 
-    // jvmm bench: the child reports its phase times and memory (io.jvmm.cli.bench.BenchTimings).
+    // jvmm bench: the child reports its phase times and memory through the bench's machine listener.
     @Option(names = "--timings-json", paramLabel = "FILE", hidden = true)
     Path timingsJson;
 
@@ -128,34 +124,25 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long processStart = ProcessStart.nanos();
         MachineSpec spec = spec();
-        CpuProfile profile = profile();
-        try (Kvm kvm = openKvm(kvmDevice)) {
-            int maxVcpus = kvm.checkExtension(KvmIoctls.KVM_CAP_MAX_VCPUS);
-            if (maxVcpus > 0 && spec.cpus() > maxVcpus) {
-                throw new UserError("--cpus " + spec.cpus() + ": this host's KVM allows at most " + maxVcpus);
-            }
-            boolean profileApplies = spec.format() != MachineSpec.KernelFormat.RAW && !profile.cmdlineAdditions().isEmpty();
-            if (profileApplies) {
-                spec = spec.withCmdline(spec.cmdline() + " " + profile.cmdlineAdditions());
-            }
-            io.jvmm.cli.bench.BenchTimings timings = io.jvmm.cli.bench.BenchTimings.start(timingsJson); // bench hook
-            OutputStream consoleOut = timings.watch(new FileOutputStream(FileDescriptor.out));
+        try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
+            OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
             Machine machine;
             try {
-                machine = Machine.build(kvm, spec, consoleOut, processStart, profile);
+                machine = Machine.build(hypervisor, spec, consoleOut, processStart);
+            } catch (MachineSpecException e) {
+                throw new UserError(e.getMessage());
             } catch (BootException | IllegalArgumentException | GuestMemoryException e) {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
-            if (profileApplies) {
-                LOG.warn(profile.description()); // once the kernel loaded: the profile is then in effect
-            }
             try (machine) {
-                io.jvmm.core.vm.RipSamples samples = profileIntervalMs != null
-                        ? machine.vm().enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
+                if (timingsJson != null) {
+                    machine.addListener(BenchTimings.writingTo(timingsJson));
+                }
+                GuestProfile profile = profileIntervalMs != null
+                        ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
                 int status = runToEnd(machine);
-                timings.finish(machine, status); // bench hook
-                if (samples != null) {
-                    System.err.print(io.jvmm.machine.GuestProfileReport.format(samples.snapshot(), loadSystemMap(spec), 30));
+                if (profile != null) {
+                    System.err.print(profile.report(loadSystemMap(spec), 30));
                 }
                 return status;
             }
@@ -163,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int runToEnd(Machine machine) throws InterruptedException {
-        boolean tty = Sys.isatty(0);
+        boolean tty = HostInfo.stdinIsTerminal();
         TerminalMode terminal = tty ? TerminalMode.enterRaw() : null;
         try {
             // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe.
@@ -186,7 +173,8 @@ final class RunCommand implements Callable<Integer> {
                 terminal = null;
             }
             if (stats) {
-                printStats(machine);
+                System.err.print(machine.statsReport());
+                System.err.flush();
             }
             if (exit == null) {
                 System.err.println("jvmm: the guest did not stop");
@@ -217,83 +205,42 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void printStats(Machine machine) {
-        StringBuilder sb = new StringBuilder();
-        long firstExit = machine.stats().firstExitNanos();
-        if (firstExit != 0) {
-            sb.append(String.format("first guest exit (guest running, e.g. kernel entry): %.1f ms after the first KVM_RUN, "
-                    + "VM build took %.1f ms%n", (firstExit - machine.firstRunNanos()) / 1e6,
-                    (machine.firstRunNanos() - machine.buildStartNanos()) / 1e6));
-        }
-        machine.bootTime().ifPresentOrElse(
-                t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
-                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
-                () -> sb.append("boot time: the guest did not signal boot completion\n"));
-        sb.append(machine.stats().format());
-        String virtio = machine.virtioCounters();
-        if (!virtio.isEmpty()) {
-            sb.append("virtio:\n").append(virtio);
-        }
-        System.err.print(sb);
-        System.err.flush();
-    }
-
+    /** The machine the options ask for; option syntax errors in the options' words, the rest the spec's. */
     MachineSpec spec() {
-        MachineSpec.KernelFormat format = switch (kernelFormat) {
-            case "auto" -> MachineSpec.KernelFormat.AUTO;
-            case "bzimage" -> MachineSpec.KernelFormat.BZIMAGE;
-            case "elf" -> MachineSpec.KernelFormat.ELF;
-            case "raw" -> MachineSpec.KernelFormat.RAW;
-            default -> throw new UserError("--kernel-format must be auto, bzimage, elf or raw, got '" + kernelFormat + "'");
-        };
-        long mem = Sizes.parse(memory, "--memory");
-        if (mem < MIN_MEMORY) {
-            throw new UserError("--memory " + memory + " is too small: at least 1M");
+        if (profileIntervalMs != null && profileIntervalMs < 1) {
+            throw new UserError("--profile-guest interval must be at least 1 ms, got " + profileIntervalMs);
         }
-        long hostRam = HostInfo.memTotalBytes();
-        if (hostRam > 0 && mem > hostRam) {
-            throw new UserError("--memory " + memory + " is more than this host's RAM (" + Sizes.format(hostRam) + ")");
+        MachineSpec.Builder b = MachineSpec.builder()
+                .format(SpecOptions.kernelFormat(kernelFormat))
+                .rawEntry(SpecOptions.entry(entry))
+                .memoryBytes(Sizes.parse(memory, "--memory"))
+                .cpus(cpus)
+                .cpuClear(cpuFeatures())
+                .cpuProfile(profile())
+                .traceExits(traceExits)
+                .rng(rng);
+        if (cmdline != null) {
+            b.cmdline(cmdline);
         }
-        if (mem % 4096 != 0) {
-            throw new UserError("--memory " + memory + " must be a multiple of 4K");
+        b.append(append);
+        for (String d : disks) {
+            b.disk(SpecOptions.disk(d));
         }
-        if (cpus < 1 || cpus > MAX_CPUS) {
-            throw new UserError("--cpus must be between 1 and " + MAX_CPUS + ", got " + cpus);
-        }
-        MachineSpec.RawEntry rawEntry;
-        try {
-            rawEntry = MachineSpec.RawEntry.parse(entry);
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
-        Set<CpuFeature> clear = EnumSet.noneOf(CpuFeature.class);
-        for (String name : cpuClear) {
-            try {
-                clear.add(CpuFeature.byName(name));
-            } catch (RuntimeException e) {
-                throw new UserError(e.getMessage());
-            }
+        for (String n : nets) {
+            b.net(SpecOptions.net(n));
         }
         Path k = kernel;
         Path rd = initrd;
-        List<MachineSpec.DiskSpec> diskSpecs = new java.util.ArrayList<>();
-        List<MachineSpec.NetSpec> netSpecs = new java.util.ArrayList<>();
-        try {
-            for (String d : disks) {
-                diskSpecs.add(MachineSpec.DiskSpec.parse(d));
-            }
-            for (String n : nets) {
-                netSpecs.add(MachineSpec.NetSpec.parse(n));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
-        for (MachineSpec.DiskSpec d : diskSpecs) {
-            checkFile(d.path(), "--disk");
-        }
         if (k == null) {
             // The default guest: the minimal image's ELF vmlinux (PVH entry: no emulated decompressor)
-            // and its initramfs; built on first use.
+            // and its initramfs; built on first use. Every other value is checked before that build.
+            try {
+                b.build();
+            } catch (MachineSpecException e) {
+                if (!e.field().equals("kernel")) {
+                    throw new UserError(e.getMessage());
+                }
+            }
             ImageSet image = defaultImage();
             k = image.vmlinux();
             rd = rd != null ? rd : image.initramfs();
@@ -302,23 +249,32 @@ final class RunCommand implements Callable<Integer> {
             }
             // The default guest's root disk is /dev/vda (its /payload is what the disk tests read). The
             // cached file must keep matching its manifest: the guest writes to an overlay unless asked.
-            diskSpecs.addFirst(new MachineSpec.DiskSpec(image.rootfs(), false, !keepDiskChanges));
+            b.firstDisk(new MachineSpec.DiskSpec(image.rootfs(), false, !keepDiskChanges));
         } else if (keepDiskChanges) {
             throw new UserError("--keep-disk-changes applies to the default image's root disk (no --kernel); "
                     + "a --disk PATH is always written in place");
         }
-        checkFile(k, "--kernel");
-        if (rd != null) {
-            checkFile(rd, "--initrd");
-        }
+        b.kernel(k).initrd(rd);
         if (systemMap != null) {
             checkFile(systemMap, "--system-map");
         }
-        if (profileIntervalMs != null && profileIntervalMs < 1) {
-            throw new UserError("--profile-guest interval must be at least 1 ms, got " + profileIntervalMs);
+        try {
+            return b.build();
+        } catch (MachineSpecException e) {
+            throw new UserError(e.getMessage());
         }
-        String line = (cmdline != null ? cmdline : DEFAULT_CMDLINE) + (append != null && !append.isBlank() ? " " + append : "");
-        return new MachineSpec(k, format, rawEntry, rd, line, mem, cpus, clear, true, traceExits, diskSpecs, netSpecs, rng);
+    }
+
+    private Set<CpuFeature> cpuFeatures() {
+        Set<CpuFeature> clear = EnumSet.noneOf(CpuFeature.class);
+        for (String name : cpuClear) {
+            try {
+                clear.add(CpuFeature.byName(name));
+            } catch (RuntimeException e) {
+                throw new UserError("--cpu-clear: " + e.getMessage());
+            }
+        }
+        return clear;
     }
 
     private static ImageSet defaultImage() {
@@ -333,9 +289,10 @@ final class RunCommand implements Callable<Integer> {
         });
     }
 
+    /** The --cpu-profile asked for; null for auto (the spec detects the host's). */
     private CpuProfile profile() {
         return switch (cpuProfile) {
-            case "auto" -> CpuProfile.detect(Path.of("/"));
+            case "auto" -> null;
             case "hardware" -> CpuProfile.HARDWARE;
             case "emulating" -> CpuProfile.emulatingHost("--cpu-profile emulating");
             default -> throw new UserError("--cpu-profile must be auto, hardware or emulating, got '" + cpuProfile + "'");
@@ -354,13 +311,11 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static Kvm openKvm(String device) {
+    private static Hypervisor openHypervisor(String device) {
         try {
-            return Kvm.open(device);
-        } catch (KvmException e) {
+            return Hypervisor.open(device);
+        } catch (HypervisorException e) {
             throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
-        } catch (SysCallException e) {
-            throw new UserError("/dev/kvm: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
         }
     }
 }

@@ -1,12 +1,12 @@
 package io.jvmm.cli;
 
 import io.jvmm.boot.cpu.CpuProfile;
-import io.jvmm.core.kvm.Kvm;
-import io.jvmm.core.vm.MachineExit;
-import io.jvmm.core.vm.MachineState;
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageSet;
 import io.jvmm.images.Profile;
+import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
 import org.junit.jupiter.api.Tag;
@@ -79,19 +79,18 @@ class PauseResumeLinuxTest {
     @Test
     @Timeout(value = BOOT_TIMEOUT_S + 120, unit = TimeUnit.SECONDS)
     void linuxGuestPausedAndResumedDuringAndAfterBootAnswersAfterwards() throws Exception {
-        Path kvmDev = Path.of(Kvm.DEV_KVM);
+        Path kvmDev = Path.of(Hypervisor.DEV_KVM);
         assumeTrue(Files.isReadable(kvmDev) && Files.isWritable(kvmDev), "no usable /dev/kvm: boot tests skipped");
         ImageSet image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
         assumeTrue(image != null, "no minimal guest image in " + GuestImages.defaultCacheRoot()
                 + ": run ./jvmm images build (CI does) to run the boot tests");
-        CpuProfile profile = CpuProfile.detect(Path.of("/"));
-        String cmdline = RunCommand.DEFAULT_CMDLINE + (profile.cmdlineAdditions().isEmpty() ? "" : " " + profile.cmdlineAdditions());
-        MachineSpec spec = new MachineSpec(image.vmlinux(), MachineSpec.KernelFormat.AUTO, MachineSpec.RawEntry.parse("real:0x1000"),
-                image.initramfs(), cmdline, 256L << 20, 1, Set.of(), true, false, List.of(), List.of(), true); // virtio-rng: a vmm-io thread to pause too
+        // virtio-rng: a vmm-io thread to pause too. The machine adds the host CPU profile's command-line words.
+        MachineSpec spec = MachineSpec.builder().kernel(image.vmlinux()).initrd(image.initramfs())
+                .memoryBytes(256L << 20).rng(true).build();
         Console console = new Console();
         List<Double> duringBoot = new ArrayList<>();
         List<Double> atPrompt = new ArrayList<>();
-        try (Kvm kvm = Kvm.open(); Machine machine = Machine.build(kvm, spec, console, System.nanoTime(), profile)) {
+        try (Hypervisor hypervisor = Hypervisor.open(); Machine machine = Machine.build(hypervisor, spec, console, System.nanoTime())) {
             machine.start();
             assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("vmm-io")),
                     "no I/O thread: the pauses would not cover it");

@@ -6,8 +6,9 @@ import java.io.OutputStream;
 import java.util.Optional;
 
 /**
- * Passes the guest's console output through and remembers whether the kernel panicked, so that the
- * reset that follows {@code panic=1} ends jvmm with a failure instead of a clean exit.
+ * Passes the guest's console output through, tells the machine's listeners, and remembers whether the
+ * kernel panicked, so that the reset that follows {@code panic=1} ends jvmm with a failure instead of a
+ * clean exit.
  */
 final class ConsoleWatcher extends FilterOutputStream {
     static final String PANIC_MARKER = "Kernel panic - not syncing";
@@ -15,20 +16,28 @@ final class ConsoleWatcher extends FilterOutputStream {
 
     private final StringBuilder line = new StringBuilder();
     private volatile String panicLine;
+    private final MachineListener listener;
 
     ConsoleWatcher(OutputStream out) {
+        this(out, new MachineListener() { });
+    }
+
+    ConsoleWatcher(OutputStream out, MachineListener listener) {
         super(out);
+        this.listener = listener;
     }
 
     @Override
     public void write(int b) throws IOException {
         out.write(b);
+        listener.consoleOutput(new byte[] {(byte) b}, 0, 1);
         scan(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         out.write(b, off, len);
+        listener.consoleOutput(b, off, len);
         for (int i = off; i < off + len; i++) {
             scan(b[i]);
         }

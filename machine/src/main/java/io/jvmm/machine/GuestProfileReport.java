@@ -10,14 +10,14 @@ import java.util.Map;
  * through System.map), highest first. Addresses without a symbol (user space, firmware) are grouped by
  * kind so the report still adds up to 100 %.
  */
-public final class GuestProfileReport {
+final class GuestProfileReport {
     private GuestProfileReport() {
     }
 
     /** Kernel addresses on x86-64 are in the upper half; user space is below it. */
     private static final long KERNEL_HALF = 0xffff_8000_0000_0000L;
 
-    public static String format(Map<Long, Long> samples, SystemMap map, int top) {
+    static String format(Map<Long, Long> samples, SystemMap map, int top) {
         long total = samples.values().stream().mapToLong(Long::longValue).sum();
         Map<String, Long> byFunction = new HashMap<>();
         samples.forEach((rip, n) -> byFunction.merge(name(rip, map), n, Long::sum));

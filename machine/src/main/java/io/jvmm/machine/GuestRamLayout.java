@@ -25,7 +25,7 @@ public final class GuestRamLayout {
     private GuestRamLayout() {
     }
 
-    public static List<VirtualMachine.RamRegion> regions(long bytes) {
+    static List<VirtualMachine.RamRegion> regions(long bytes) {
         List<VirtualMachine.RamRegion> out = new ArrayList<>();
         long low = Math.min(bytes, MMIO_HOLE_START);
         out.add(new VirtualMachine.RamRegion(GuestAddress.of(0), low));

@@ -1,24 +1,16 @@
 package io.jvmm.machine;
 
-import io.jvmm.boot.BootConfig;
-import io.jvmm.boot.BootResult;
-import io.jvmm.boot.CpuState;
 import io.jvmm.boot.InitrdInflater;
-import io.jvmm.boot.LinuxLoader;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.boot.cpu.CpuidEntry;
-import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.core.kvm.Kvm;
-import io.jvmm.core.kvm.KvmCpuid2;
-import io.jvmm.core.memory.GuestAddress;
-import io.jvmm.core.sys.Sys;
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.vm.ExitStats;
 import io.jvmm.core.vm.IoEventLoop;
-import io.jvmm.core.vm.MachineExit;
-import io.jvmm.core.vm.MachineState;
+import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.vm.VirtualMachine;
 import io.jvmm.devices.legacy.BootTimer;
-import io.jvmm.devices.legacy.I8042;
 import io.jvmm.devices.legacy.Serial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,17 +22,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The machine assembly: the one place that wires KVM, guest memory, devices and the boot plan
  * together. Data flows one way: spec → RAM + devices + boot plan → vCPUs → exits → devices.
- *
- * <pre>
- *   port 0x3f8-0x3ff  16550A UART (COM1), IRQ 4 through an irqfd
- *   port 0x60-0x64    i8042 (reset line only)
- *   MMIO 0xC0000000   boot timer (write 123 = "guest booted")
- *   MMIO 0xC0001000+  virtio-mmio devices, 4 KiB each, GSI 5.. (see VirtioDevices)
- * </pre>
+ * The devices and the boot plan are {@link Assembly}'s (KVM-free); the KVM side of connecting them is
+ * {@link KvmWiring}'s; this class creates the VM around them and runs it.
  */
 public final class Machine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
@@ -57,7 +45,11 @@ public final class Machine implements AutoCloseable {
     private final MachineSpec spec;
     private final VcpuInitializer vcpuInit;
     private final long buildStartNanos;
-    private long firstRunNanos;
+    private volatile long firstRunNanos;
+    private final MachineListeners listeners;
+    private final AtomicBoolean exitReported = new AtomicBoolean();
+    /** The emulating-host warning is logged once per process; later machines log it at INFO. */
+    private static final AtomicBoolean PROFILE_WARNED = new AtomicBoolean();
 
     private final IoEventLoop io;
     private final VirtioDevices virtio;
@@ -65,7 +57,8 @@ public final class Machine implements AutoCloseable {
 
     private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
                     List<AutoCloseable> resources, MachineSpec spec, VcpuInitializer vcpuInit, long buildStartNanos,
-                    IoEventLoop io, VirtioDevices virtio) {
+                    IoEventLoop io, VirtioDevices virtio, MachineListeners listeners) {
+        this.listeners = listeners;
         this.io = io;
         this.virtio = virtio;
         this.vm = vm;
@@ -83,11 +76,24 @@ public final class Machine implements AutoCloseable {
      *
      * @param consoleOut     where the guest's serial output goes (stdout for {@code jvmm run})
      * @param processStartNanos the VMM process start on the {@link System#nanoTime()} clock (boot timer)
-     * @param profile        the host CPU profile (hardware, or emulating with its CPUID and cmdline needs)
+     * @throws MachineSpecException when this host cannot give the spec what it asks (too many vCPUs)
+     * @throws IllegalArgumentException when a file or device the spec names cannot be used now (a disk
+     *     that cannot be opened, a raw binary too large for guest memory); {@code BootException} when the
+     *     kernel or initrd cannot be loaded, {@code GuestMemoryException} when guest RAM is too small for them
      */
-    public static Machine build(Kvm kvm, MachineSpec spec, OutputStream consoleOut, long processStartNanos,
-                                CpuProfile profile) throws IOException {
+    public static Machine build(Hypervisor hypervisor, MachineSpec spec, OutputStream consoleOut, long processStartNanos)
+            throws IOException {
+        int maxVcpus = hypervisor.maxVcpus();
+        if (maxVcpus > 0 && spec.cpus() > maxVcpus) {
+            throw new MachineSpecException("cpus", spec.cpus() + " is more than this host's KVM allows (" + maxVcpus + ")");
+        }
+        return build(hypervisor.kvm(), spec, consoleOut, processStartNanos);
+    }
+
+    private static Machine build(Kvm kvm, MachineSpec spec, OutputStream consoleOut, long processStartNanos)
+            throws IOException {
         long buildStart = System.nanoTime();
+        CpuProfile profile = spec.cpuProfile();
         boolean raw = spec.format() == MachineSpec.KernelFormat.RAW;
         byte[] kernel = readFile(spec.kernel(), "kernel");
         byte[] initrd = spec.initrd() != null ? readFile(spec.initrd(), "initrd") : null;
@@ -110,46 +116,34 @@ public final class Machine implements AutoCloseable {
         VirtualMachine vm = VirtualMachine.create(kvm,
                 new VirtualMachine.Config(GuestRamLayout.regions(spec.memoryBytes()), spec.cpus(), irqchip));
         try {
-            InterruptLine com1Irq = InterruptLine.NONE;
-            if (irqchip) {
-                EventFdInterrupt irq = new EventFdInterrupt(Sys.eventfd(0), COM1_GSI);
-                resources.add(irq);
-                vm.vm().irqfd(irq.fd(), COM1_GSI);
-                com1Irq = irq;
-            }
-            ConsoleWatcher console = new ConsoleWatcher(consoleOut);
-            Serial serial = new Serial(com1Irq, console);
-            vm.pio().insert("serial", COM1_PORT, Serial.PORT_COUNT, serial);
-            vm.pio().insert("i8042", I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
-                serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
-                vm.stop(console.panicLine()
-                        .map(l -> MachineExit.failure("guest kernel panicked: " + l))
-                        .orElse(MachineExit.ok("guest reset (reboot)")));
-            }));
-            BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
-            vm.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
-
             IoEventLoop io = vm.io(); // started, paused and stopped with the vCPUs
-            VirtioDevices virtio = VirtioDevices.attach(vm, io, spec);
-            resources.add(virtio); // closed only after vm.release() joined the I/O thread
-
-            VcpuInitializer.BootCpu bootCpu;
-            if (raw) {
-                bootCpu = loadRaw(vm, spec, kernel);
-            } else {
-                BootResult boot = LinuxLoader.load(vm.memory(),
-                        new BootConfig(kernel, initrd, spec.cmdline() + virtio.cmdline(), spec.cpus()));
-                LOG.info("loaded {}", boot.summary());
-                LOG.info("kernel command line: {}", boot.cmdline());
-                bootCpu = new VcpuInitializer.BootCpu.Protected(boot.bootCpu());
+            KvmWiring wiring = new KvmWiring(vm, io);
+            resources.addFirst(wiring); // its eventfds close last (resources close in reverse)
+            MachineListeners listeners = new MachineListeners();
+            ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
+            BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
+            Assembly assembly = Assembly.assemble(wiring, spec, kernel, initrd, irqchip, console, bootTimer, vm::stop);
+            VirtioDevices virtio = assembly.virtio();
+            resources.add(virtio); // closed only after vm.release() joined the I/O thread, before the wiring's eventfds
+            if (!raw && profile.emulating()) {
+                // Once the kernel loaded: the profile is then in effect.
+                if (PROFILE_WARNED.compareAndSet(false, true)) {
+                    LOG.warn(profile.description());
+                } else {
+                    LOG.info(profile.description());
+                }
             }
+            vm.stats().onFirstExit(listeners::firstGuestExit);
+            bootTimer.fired().thenAccept(listeners::bootTimerFired);
+
             List<CpuidEntry> supported = kvm.getSupportedCpuid().stream()
                     .map(e -> new CpuidEntry(e.function(), e.index(), e.flags(), e.eax(), e.ebx(), e.ecx(), e.edx()))
                     .toList();
             CpuProfile effective = profile.withCleared(spec.cpuClear());
             VcpuInitializer init = new VcpuInitializer(
-                    id -> effective.cpuidFor(supported, id, spec.cpus()), bootCpu, irqchip);
-            return new Machine(vm, serial, bootTimer, console, resources, spec, init, buildStart, io, virtio);
+                    id -> effective.cpuidFor(supported, id, spec.cpus()), assembly.bootCpu(), irqchip);
+            return new Machine(vm, assembly.serial(), bootTimer, console, resources, spec, init, buildStart, io, virtio,
+                    listeners);
         } catch (RuntimeException e) {
             vm.close();
             closeAll(resources);
@@ -157,34 +151,32 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private static VcpuInitializer.BootCpu loadRaw(VirtualMachine vm, MachineSpec spec, byte[] binary) {
-        MachineSpec.RawEntry entry = spec.rawEntry();
-        GuestAddress at = GuestAddress.of(entry.address());
-        if (!vm.memory().contains(at, Math.max(1, binary.length))) {
-            throw new IllegalArgumentException("raw kernel: " + binary.length + " bytes at " + at
-                    + " do not fit in guest memory (" + vm.memory().totalSize() + " bytes)");
-        }
-        vm.memory().write(at, binary);
-        return switch (entry.mode()) {
-            case REAL -> new VcpuInitializer.BootCpu.RealMode(entry.address());
-            case LONG -> new VcpuInitializer.BootCpu.Protected(CpuState.longMode(vm.memory(), at, GuestAddress.of(0)));
-        };
-    }
-
     private static byte[] readFile(java.nio.file.Path p, String what) throws IOException {
+        // The spec checked the file; it may have gone since.
         if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException(what + " " + p + ": no such file");
+            throw new IllegalArgumentException(what + ": " + p + ": no such file");
         }
         if (!Files.isReadable(p)) {
-            throw new IllegalArgumentException(what + " " + p + ": not readable");
+            throw new IllegalArgumentException(what + ": " + p + ": permission denied");
         }
         return Files.readAllBytes(p);
     }
 
+    /** Adds a listener for this machine's events; add listeners before {@link #start()} to hear them all. */
+    public void addListener(MachineListener listener) {
+        listeners.add(listener);
+    }
+
     /** Starts the I/O thread and the vCPUs: CREATED → RUNNING. */
     public void start() {
-        firstRunNanos = System.nanoTime();
-        vm.start(vcpuInit, spec.traceExits() ? line -> System.err.println(line) : null);
+        vm.start(vcpu -> {
+            vcpuInit.configure(vcpu);
+            if (vcpu.id() == 0) {
+                long now = System.nanoTime();
+                firstRunNanos = now;
+                listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
+            }
+        }, spec.traceExits() ? line -> System.err.println(line) : null);
     }
 
     /**
@@ -205,10 +197,16 @@ public final class Machine implements AutoCloseable {
         return vm.state();
     }
 
-    /** Waits for the machine to end; null on timeout. */
+    /**
+     * Waits for the machine to end; null on timeout. The first call that sees the end tells the listeners
+     * ({@link MachineListener#exited}) before it returns.
+     */
     public MachineExit awaitExit(Duration timeout) throws InterruptedException {
         MachineExit exit = vm.awaitExit(timeout);
         serial.flush();
+        if (exit != null && exitReported.compareAndSet(false, true)) {
+            listeners.exited(this, exit);
+        }
         return exit;
     }
 
@@ -231,8 +229,31 @@ public final class Machine implements AutoCloseable {
         return serial;
     }
 
-    public ExitStats stats() {
+    ExitStats stats() {
         return vm.stats();
+    }
+
+    /** vCPU exits so far, of every kind. */
+    public long exitCount() {
+        return vm.stats().total();
+    }
+
+    /** {@link System#nanoTime()} of the guest's first exit, or 0 when there was none yet. */
+    public long firstExitNanos() {
+        return vm.stats().firstExitNanos();
+    }
+
+    /** Guest RAM (its regions' host mappings tell where guest memory is in this process). */
+    public GuestMemory memory() {
+        return vm.memory();
+    }
+
+    /**
+     * Samples every vCPU's instruction pointer each {@code interval} once started; call before
+     * {@link #start()}. Each sample costs one exit per vCPU.
+     */
+    public GuestProfile enableProfiling(Duration interval) {
+        return new GuestProfile(vm.enableProfiling(interval));
     }
 
     public Optional<BootTimer.BootTime> bootTime() {
@@ -243,11 +264,12 @@ public final class Machine implements AutoCloseable {
         return buildStartNanos;
     }
 
+    /** {@link System#nanoTime()} when vcpu-0 was about to enter the guest first (its first KVM_RUN), or 0. */
     public long firstRunNanos() {
         return firstRunNanos;
     }
 
-    public VirtualMachine vm() {
+    VirtualMachine vm() {
         return vm;
     }
 
@@ -273,7 +295,30 @@ public final class Machine implements AutoCloseable {
         closeAll(resources);
     }
 
-    /** Per-device virtio counters (requests, errors), for --stats. */
+    /**
+     * What the machine did, for a person: when the guest first ran and exited, its boot time, exit counts
+     * by kind and by device, and the virtio devices' counters.
+     */
+    public String statsReport() {
+        StringBuilder sb = new StringBuilder();
+        long firstExit = firstExitNanos();
+        if (firstExit != 0 && firstRunNanos != 0) {
+            sb.append(String.format("first guest exit (guest running, e.g. kernel entry): %.1f ms after the first KVM_RUN, "
+                    + "VM build took %.1f ms%n", (firstExit - firstRunNanos) / 1e6, (firstRunNanos - buildStartNanos) / 1e6));
+        }
+        bootTime().ifPresentOrElse(
+                t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
+                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
+                () -> sb.append("boot time: the guest did not signal boot completion\n"));
+        sb.append(vm.stats().format());
+        String counters = virtioCounters();
+        if (!counters.isEmpty()) {
+            sb.append("virtio:\n").append(counters);
+        }
+        return sb.toString();
+    }
+
+    /** Per-device virtio counters (requests, errors). */
     public String virtioCounters() {
         StringBuilder sb = new StringBuilder();
         for (var t : virtio.transports()) {

@@ -1,9 +1,6 @@
 package io.jvmm.machine;
 
-import io.jvmm.core.sys.OwnedFd;
-import io.jvmm.core.sys.Sys;
-import io.jvmm.core.vm.IoEventLoop;
-import io.jvmm.core.vm.VirtualMachine;
+import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
 import io.jvmm.devices.virtio.VirtioMmioTransport;
@@ -23,7 +20,8 @@ import java.util.List;
 /**
  * Wires virtio-mmio devices into a VM, Firecracker's way: device n at 0xC0001000 + n × 0x1000 with
  * legacy GSI 5 + n; the guest's queue notifications arrive as ioeventfds and its interrupts leave as
- * irqfds, so the vCPU threads never touch the data path — the {@code vmm-io} thread does.
+ * irqfds, so the vCPU threads never touch the data path — the {@code vmm-io} thread does. The KVM side
+ * of that is {@link VmWiring}'s; this class knows only the layout and the devices.
  *
  * <pre>
  *   guest writes QueueNotify = q ──KVM ioeventfd──► vmm-io: transport.notifyQueue(q)
@@ -38,15 +36,16 @@ final class VirtioDevices implements AutoCloseable {
     static final Path OVERLAY_DIR = Path.of(System.getProperty("java.io.tmpdir"));
 
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
+    /** The back ends (disk files, TAPs); the wiring owns the eventfds. */
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final StringBuilder cmdline = new StringBuilder();
 
     /** Creates and wires every virtio device {@code spec} asks for. */
-    static VirtioDevices attach(VirtualMachine vm, IoEventLoop io, MachineSpec spec) {
+    static VirtioDevices attach(VmWiring wiring, MachineSpec spec) {
         VirtioDevices d = new VirtioDevices();
         try {
             int count = spec.disks().size() + spec.nets().size() + (spec.rng() ? 1 : 0);
-            if (count > MAX_DEVICES) {
+            if (count > MAX_DEVICES) { // MachineSpec checks this; kept as the layout's own guard
                 throw new IllegalArgumentException(count + " virtio devices asked for; at most " + MAX_DEVICES
                         + " fit the IOAPIC's GSIs 5..23");
             }
@@ -64,11 +63,11 @@ final class VirtioDevices implements AutoCloseable {
                         throw e;
                     }
                 } catch (IOException e) {
-                    throw new IllegalArgumentException("--disk " + s.path() + ": " + e.getMessage());
+                    throw new IllegalArgumentException("disk " + (disk + 1) + ": " + e.getMessage());
                 }
                 d.owned.add(backend);
                 String name = "virtio-blk" + disk;
-                d.add(vm, io, name, new VirtioBlock(backend, "jvmm-" + name), null);
+                d.add(wiring, name, new VirtioBlock(backend, "jvmm-" + name), null);
             }
             int net = 0;
             for (MachineSpec.NetSpec s : spec.nets()) {
@@ -76,16 +75,16 @@ final class VirtioDevices implements AutoCloseable {
                 try {
                     tap = TapBackend.open(s.tap());
                 } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("--net tap=" + s.tap() + ": " + e.getMessage()
+                    throw new IllegalArgumentException("net " + (net + 1) + ": TAP " + s.tap() + ": " + e.getMessage()
                             + " (an existing TAP, or run as root so jvmm can create it)");
                 }
                 d.owned.add(tap);
                 byte[] mac = s.mac() != null ? VirtioNet.parseMac(s.mac()) : null;
                 VirtioNet dev = new VirtioNet(tap, mac, false);
-                d.add(vm, io, "virtio-net" + net++, dev, tap);
+                d.add(wiring, "virtio-net" + net++, dev, tap);
             }
             if (spec.rng()) {
-                d.add(vm, io, "virtio-rng0", new VirtioRng(), null);
+                d.add(wiring, "virtio-rng0", new VirtioRng(), null);
             }
             return d;
         } catch (RuntimeException e) {
@@ -117,27 +116,23 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    private void add(VirtualMachine vm, IoEventLoop io, String name, VirtioDevice device, TapBackend tap) {
+    private void add(VmWiring wiring, String name, VirtioDevice device, TapBackend tap) {
         int n = transports.size();
         long base = GuestRamLayout.VIRTIO_MMIO_BASE + n * VirtioMmio.VIRTIO_MMIO_SIZE;
         int gsi = FIRST_GSI + n;
-        EventFdInterrupt irq = new EventFdInterrupt(Sys.eventfd(0), gsi);
-        owned.add(irq);
-        vm.vm().irqfd(irq.fd(), gsi);
-        VirtioMmioTransport transport = new VirtioMmioTransport(name, device, vm.memory(), irq);
-        vm.mmio().insert(name, base, VirtioMmio.VIRTIO_MMIO_SIZE, transport);
+        InterruptLine irq = wiring.interrupt(name, gsi);
+        VirtioMmioTransport transport = new VirtioMmioTransport(name, device, wiring.memory(), irq);
+        wiring.mmio().insert(name, base, VirtioMmio.VIRTIO_MMIO_SIZE, transport);
         for (int q = 0; q < transport.queueCount(); q++) {
-            OwnedFd notify = Sys.eventfd(Sys.EFD_NONBLOCK);
-            owned.add(notify);
-            vm.vm().ioeventfd(base + VirtioMmio.VIRTIO_MMIO_QUEUE_NOTIFY, 4, notify.fd(), false, (long) q);
             int queue = q;
-            io.addEventFd(name + "-q" + q, notify.fd(), () -> transport.notifyQueue(queue));
+            wiring.mmioDoorbell(name + "-q" + q, base + VirtioMmio.VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
+                    () -> transport.notifyQueue(queue));
         }
         if (tap != null) {
             // Poll the TAP only while the device can take frames (live receive queue with room): otherwise
             // frames stay in the TAP, where a level-triggered poll would spin. The driver's receive-queue
             // notify wakes the loop to look again.
-            io.addReadable(name + "-tap", tap.fd(), transport::backendInputWanted, transport::backendReady);
+            wiring.whenReadable(name + "-tap", tap.fd(), transport::backendInputWanted, transport::backendReady);
         }
         transports.add(transport);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);

@@ -1,9 +1,9 @@
 package io.jvmm.machine;
 
 import io.jvmm.boot.cpu.CpuProfile;
-import io.jvmm.core.kvm.Kvm;
-import io.jvmm.core.vm.MachineExit;
-import io.jvmm.core.vm.MachineState;
+
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.lifecycle.MachineState;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,16 +37,17 @@ class MachineLifecycleTest {
 
     @Test
     void statesTransitionsAndTheTeardownOrder(@TempDir Path dir) throws Exception {
-        Path dev = Path.of(Kvm.DEV_KVM);
+        Path dev = Path.of(Hypervisor.DEV_KVM);
         assumeTrue(Files.isReadable(dev) && Files.isWritable(dev), "no usable /dev/kvm: KVM tests skipped");
         Path kernel = dir.resolve("hi.bin");
         Files.write(kernel, HI_THEN_SPIN);
-        MachineSpec spec = new MachineSpec(kernel, MachineSpec.KernelFormat.RAW, MachineSpec.RawEntry.parse("real:0x1000"),
-                null, "", 1 << 20, 1, Set.of(), false, false, List.of(), List.of(), false);
+        MachineSpec spec = MachineSpec.builder().kernel(kernel).format(MachineSpec.KernelFormat.RAW)
+                .rawEntry(new MachineSpec.RawEntry(MachineSpec.RawEntry.Mode.REAL, 0x1000)).cmdline("")
+                .memoryBytes(1 << 20).cpuProfile(CpuProfile.HARDWARE).build();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         List<String> order = new CopyOnWriteArrayList<>();
-        try (Kvm kvm = Kvm.open()) {
-            Machine machine = Machine.build(kvm, spec, console, System.nanoTime(), CpuProfile.HARDWARE);
+        try (Hypervisor hypervisor = Hypervisor.open()) {
+            Machine machine = Machine.build(hypervisor, spec, console, System.nanoTime());
             try {
                 assertEquals(MachineState.CREATED, machine.state());
                 assertEquals("cannot pause: the machine is not running (it is not started yet)",

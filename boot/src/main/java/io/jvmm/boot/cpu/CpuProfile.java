@@ -98,18 +98,18 @@ public record CpuProfile(String name, Set<CpuFeature> cpuidClear, String cmdline
         return !cmdlineAdditions.isEmpty();
     }
 
-    /** The profile with {@code more} features cleared too (from --cpu-clear). */
+    /** The profile with {@code more} features cleared too (the machine spec's cpuid clear). */
     public CpuProfile withCleared(Set<CpuFeature> more) {
         if (more.isEmpty()) {
             return this;
         }
         if (!cmdlineAdditions.isEmpty() && more.contains(CpuFeature.XSAVEERPTR)) {
-            throw new BootException("--cpu-clear xsaveerptr: on an emulating host the guest needs it, or the kernel"
-                    + " takes an x87 path (fnclex; emms; fild) the emulator cannot run");
+            throw new BootException("xsaveerptr cannot be cleared on an emulating host: the guest needs it, or the"
+                    + " kernel takes an x87 path (fnclex; emms; fild) the emulator cannot run");
         }
         Set<CpuFeature> all = EnumSet.copyOf(cpuidClear);
         all.addAll(more);
-        return new CpuProfile(name, all, cmdlineAdditions, description + "; --cpu-clear " + names(more));
+        return new CpuProfile(name, all, cmdlineAdditions, description + "; also cleared " + names(more));
     }
 
     /** vCPU {@code vcpu}'s CPUID table under this profile (see {@link CpuidTable#forVcpu}). */

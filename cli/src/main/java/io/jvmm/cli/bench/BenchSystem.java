@@ -1,6 +1,7 @@
 package io.jvmm.cli.bench;
 
 import io.jvmm.boot.cpu.CpuProfile;
+import io.jvmm.machine.MachineSpec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -46,8 +47,8 @@ interface BenchSystem {
      */
     record Setup(Path kernel, Path initrd, Path bundle, String command, long memoryBytes, CpuProfile profile,
                  List<String> javaCommand, Path workDir, long timeoutSeconds) {
-        /** jvmm's default kernel command line (RunCommand.DEFAULT_CMDLINE; keep the two equal). */
-        static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=1";
+        /** jvmm's default kernel command line. */
+        static final String DEFAULT_CMDLINE = MachineSpec.DEFAULT_CMDLINE;
 
         /** The kernel command line every VM gets: jvmm's default, the host profile's words, the command. */
         String cmdline() {

@@ -1,10 +1,12 @@
 package io.jvmm.cli.bench;
 
-import io.jvmm.machine.Machine;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestRegion;
+import io.jvmm.devices.legacy.BootTimer;
+import io.jvmm.machine.Machine;
+import io.jvmm.machine.MachineListener;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,11 +14,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * The hook {@code jvmm run --timings-json FILE} uses (a hidden option, for {@code jvmm bench}): a cold
- * jvmm reports its own phase times and memory, measured inside the process where they happen, in a small
- * JSON file written just before the machine is torn down.
+ * The benchmark's {@link MachineListener}: the times of a machine's phases and its memory when it ended,
+ * measured inside the process where they happen. Two uses:
+ * <ul>
+ *   <li>{@code jvmm run --timings-json FILE} (a hidden option, for the cold runs of {@code jvmm bench})
+ *       registers {@link #writingTo} and the child writes a small JSON file when the machine ends, before it
+ *       is torn down;</li>
+ *   <li>the warm runs register {@link #collecting()} on machines built inside the benchmark's JVM and read
+ *       {@link #events()} and {@link #memory()} afterwards.</li>
+ * </ul>
  *
  * <pre>
  * { "clock": "epoch-ns",
@@ -25,93 +34,157 @@ import java.util.Map;
  *   "status": exit status, "exits": vCPU exits, "guestRamBytes": n,
  *   "memory": { "totalRssKiB", "guestRssKiB", "vmmRssKiB" }, "cpuMs": user+system so far }
  * </pre>
- * Times are wall-clock (epoch) nanoseconds so that the parent, on the same host, can put them on its own
- * time line; {@link System#nanoTime()} readings are converted with one offset taken at the end.
+ * Times are wall-clock (epoch) nanoseconds in the file so that the parent, on the same host, can put them
+ * on its own time line; {@link System#nanoTime()} readings are converted with one offset taken at the end.
  */
-public final class BenchTimings {
-    private static final BenchTimings OFF = new BenchTimings(null);
+public final class BenchTimings implements MachineListener {
+    private final Path file;   // null: collect only
+    private final ConsoleMarkers console = new ConsoleMarkers(null, System::nanoTime);
+    private volatile long firstRunNanos;
+    private volatile long firstExitNanos;
+    private volatile BootTimer.BootTime bootTime;
+    private volatile Ended ended;
 
-    private final Path file;
-    private ConsoleMarkers console;
+    /** What was read when the machine ended: times on the {@link System#nanoTime()} clock. */
+    private record Ended(long buildStartNanos, long exitNanos, int status, long exits, long guestRamBytes,
+                         ProcFs.MemoryReading memory, String memoryError, long cpuMs) {
+    }
 
     private BenchTimings(Path file) {
         this.file = file;
     }
 
-    /** Starts recording; a null file records nothing. */
-    public static BenchTimings start(Path file) {
-        return file == null ? OFF : new BenchTimings(file);
+    /** The listener for {@code jvmm run --timings-json FILE}: writes {@code file} when the machine ends. */
+    public static MachineListener writingTo(Path file) {
+        return new BenchTimings(Objects.requireNonNull(file, "file"));
     }
 
-    /** Wraps the console stream to time the first output byte and the /init ready line. */
-    public OutputStream watch(OutputStream consoleOut) {
-        if (file == null) {
-            return consoleOut;
-        }
-        console = new ConsoleMarkers(consoleOut, System::nanoTime);
-        return console;
+    /** A listener that only records, for machines run inside the benchmark's JVM. */
+    static BenchTimings collecting() {
+        return new BenchTimings(null);
     }
 
-    /** Writes the file (the machine is still built: its guest RAM is still mapped). Never throws. */
-    public void finish(Machine machine, int status) {
-        if (file == null) {
-            return;
-        }
+    @Override
+    public void firstRun(long nanoTime) {
+        firstRunNanos = nanoTime;
+    }
+
+    @Override
+    public void firstGuestExit(long nanoTime) {
+        firstExitNanos = nanoTime;
+    }
+
+    @Override
+    public void consoleOutput(byte[] data, int offset, int length) {
         try {
-            Files.writeString(file, Json.write(report(machine, status)));
-        } catch (IOException | RuntimeException e) {
-            System.err.println("jvmm: cannot write --timings-json " + file + ": " + e.getMessage());
+            console.write(data, offset, length);
+        } catch (IOException e) {
+            throw new IllegalStateException("the markers pass nothing on, so nothing can fail", e);
         }
     }
 
-    private Map<String, Object> report(Machine machine, int status) {
+    @Override
+    public void bootTimerFired(BootTimer.BootTime time) {
+        bootTime = time;
+    }
+
+    /** Reads memory and CPU while the guest RAM is still mapped, then writes the file (never throws). */
+    @Override
+    public void exited(Machine machine, MachineExit exit) {
         long exitNanos = System.nanoTime();
+        ProcFs.MemoryReading mem = null;
+        String memoryError = null;
+        try {
+            mem = ProcFs.measure(ProcessHandle.current().pid(), ProcFs.overlapping(guestRanges(machine)));
+        } catch (IOException e) {
+            memoryError = e.getMessage();
+        }
+        ended = new Ended(machine.buildStartNanos(), exitNanos, exit.status(), machine.exitCount(),
+                machine.memory().totalSize(), mem, memoryError, ProcFs.selfCpuMs());
+        if (file != null) {
+            try {
+                Files.writeString(file, Json.write(report()));
+            } catch (IOException | RuntimeException e) {
+                System.err.println("jvmm: cannot write --timings-json " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The events that happened, in time order, on the {@link System#nanoTime()} clock: build-start,
+     * first-run, first-exit, first-output, init-ready, boot-timer, guest-exit (the last three only once the
+     * machine ended and was reported).
+     */
+    Map<String, Long> events() {
+        Ended e = ended;
+        Map<String, Long> events = new LinkedHashMap<>();
+        if (e != null) {
+            events.put("build-start", e.buildStartNanos());
+        }
+        if (firstRunNanos != 0) {
+            events.put("first-run", firstRunNanos);
+        }
+        if (firstExitNanos != 0) {
+            events.put("first-exit", firstExitNanos);
+        }
+        if (console.firstByteNanos() >= 0) {
+            events.put("first-output", console.firstByteNanos());
+        }
+        if (console.readyNanos() >= 0) {
+            events.put("init-ready", console.readyNanos());
+        }
+        BootTimer.BootTime boot = bootTime;
+        if (e != null && boot != null) {
+            events.put("boot-timer", e.buildStartNanos() + boot.sinceBuildStart().toNanos());
+        }
+        if (e != null) {
+            events.put("guest-exit", e.exitNanos());
+        }
+        return events;
+    }
+
+    /** The memory reading taken when the machine ended, or null (not ended, or smaps unreadable). */
+    ProcFs.MemoryReading memory() {
+        Ended e = ended;
+        return e == null ? null : e.memory();
+    }
+
+    /** The guest's last complete console line (for progress output). */
+    String lastConsoleLine() {
+        return console.lastLine();
+    }
+
+    private Map<String, Object> report() {
+        Ended e = ended;
         Instant now = Instant.now();
         long epochNow = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-        long offset = epochNow - exitNanos;   // epoch = nanoTime + offset
+        long offset = epochNow - System.nanoTime();   // epoch = nanoTime + offset
 
         Map<String, Object> events = new LinkedHashMap<>();
-        events.put("build-start", machine.buildStartNanos() + offset);
-        if (machine.firstRunNanos() != 0) {
-            events.put("first-run", machine.firstRunNanos() + offset);
-        }
-        if (machine.stats().firstExitNanos() != 0) {
-            events.put("first-exit", machine.stats().firstExitNanos() + offset);
-        }
-        if (console != null && console.firstByteNanos() >= 0) {
-            events.put("first-output", console.firstByteNanos() + offset);
-        }
-        if (console != null && console.readyNanos() >= 0) {
-            events.put("init-ready", console.readyNanos() + offset);
-        }
-        machine.bootTime().ifPresent(t -> events.put("boot-timer",
-                machine.buildStartNanos() + t.sinceBuildStart().toNanos() + offset));
-        events.put("guest-exit", exitNanos + offset);
-
+        events().forEach((name, nanos) -> events.put(name, nanos + offset));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("clock", "epoch-ns");
         m.put("events", events);
-        m.put("status", status);
-        m.put("exits", machine.stats().total());
-        m.put("guestRamBytes", machine.vm().memory().totalSize());
-        try {
-            ProcFs.MemoryReading r = ProcFs.measure(ProcessHandle.current().pid(), ProcFs.overlapping(guestRanges(machine)));
+        m.put("status", e.status());
+        m.put("exits", e.exits());
+        m.put("guestRamBytes", e.guestRamBytes());
+        if (e.memory() != null) {
             Map<String, Object> mem = new LinkedHashMap<>();
-            mem.put("totalRssKiB", r.totalRssKiB());
-            mem.put("guestRssKiB", r.guestRssKiB());
-            mem.put("vmmRssKiB", r.vmmRssKiB());
+            mem.put("totalRssKiB", e.memory().totalRssKiB());
+            mem.put("guestRssKiB", e.memory().guestRssKiB());
+            mem.put("vmmRssKiB", e.memory().vmmRssKiB());
             m.put("memory", mem);
-        } catch (IOException e) {
-            m.put("memoryError", e.getMessage());
+        } else {
+            m.put("memoryError", e.memoryError());
         }
-        m.put("cpuMs", ProcFs.selfCpuMs());
+        m.put("cpuMs", e.cpuMs());
         return m;
     }
 
     /** Host address ranges of guest RAM, {start, end}. */
     static List<long[]> guestRanges(Machine machine) {
         List<long[]> ranges = new ArrayList<>();
-        for (GuestRegion r : machine.vm().memory().regions()) {
+        for (GuestRegion r : machine.memory().regions()) {
             long start = r.backing().address();
             ranges.add(new long[] {start, start + r.backing().byteSize()});
         }

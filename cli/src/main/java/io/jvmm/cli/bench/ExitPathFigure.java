@@ -1,6 +1,7 @@
 package io.jvmm.cli.bench;
 
-import io.jvmm.core.kvm.Kvm;
+import io.jvmm.machine.ExitPathProbe;
+import io.jvmm.machine.Hypervisor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The exit-path figure of the report: µs per port-I/O exit for a whole jvmm VM, for jvmm's KVM binding
@@ -17,6 +20,8 @@ import java.util.Map;
  * them rather than in one.
  */
 final class ExitPathFigure {
+    private static final Pattern PROBE_LINE = Pattern.compile("pio (\\d+) exits: ([0-9.]+) s, ([0-9.]+) us/exit");
+
     private ExitPathFigure() {
     }
 
@@ -30,21 +35,21 @@ final class ExitPathFigure {
         List<Double> binding = new ArrayList<>();
         List<Double> bindingThread = new ArrayList<>();
         List<Double> c = new ArrayList<>();
-        try (Kvm kvm = Kvm.open(Kvm.DEV_KVM)) {
+        try (Hypervisor hypervisor = Hypervisor.open()) {
             for (int i = 1; i <= rounds; i++) {
                 progress.note("exit path, round " + i + "/" + rounds + ": " + exits + " port-I/O exits each in jvmm, "
                         + "jvmm's KVM binding alone, the same on a vCPU-like thread" + (probe ? ", kvm-probe" : ""));
-                jvmm.add(PioExits.jvmm(kvm, exits).usPerExit());
-                binding.add(PioExits.bindingOnly(kvm, exits).usPerExit());
-                bindingThread.add(PioExits.bindingOnly(kvm, exits, true).usPerExit());
+                jvmm.add(ExitPathProbe.jvmm(hypervisor, exits).usPerExit());
+                binding.add(ExitPathProbe.bindingOnly(hypervisor, exits).usPerExit());
+                bindingThread.add(ExitPathProbe.bindingOnly(hypervisor, exits, true).usPerExit());
                 if (probe) {
-                    PioExits.Result r = PioExits.kvmProbe(kvmProbe, exits);
+                    ExitPathProbe.Result r = kvmProbe(kvmProbe, exits);
                     if (r != null) {
                         c.add(r.usPerExit());
                     }
                 }
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException e) {   // HypervisorException too: reported, not fatal
             m.put("error", e.getMessage());
             m.put("summary", "not measured: " + e.getMessage());
             progress.note("exit path: not measured: " + e.getMessage());
@@ -73,5 +78,12 @@ final class ExitPathFigure {
         m.put("summary", summary);
         progress.note("exit path: " + summary);
         return m;
+    }
+
+    /** Runs {@code kvm-probe pio n} (the same guest in a bare C loop); null when it is missing or its output is not understood. */
+    static ExitPathProbe.Result kvmProbe(Path probe, int n) {
+        String out = Tools.output(List.of(probe.toString(), "pio", Integer.toString(n)));
+        Matcher m = PROBE_LINE.matcher(out);
+        return m.find() ? new ExitPathProbe.Result(Double.parseDouble(m.group(3)), Long.parseLong(m.group(1))) : null;
     }
 }

@@ -1,11 +1,13 @@
 package io.jvmm.cli.bench;
 
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.machine.HelloGuest;
+import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
-import io.jvmm.core.kvm.Kvm;
-import io.jvmm.core.vm.MachineExit;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** jvmm itself, cold (a new {@code jvmm run} process per run) and warm (VMs built inside this JVM), and the JVM floor. */
 final class JvmmSystems {
@@ -23,7 +24,7 @@ final class JvmmSystems {
     static Path helloBinary(BenchSystem.Setup setup) throws IOException {
         Path p = setup.workDir().resolve("hello-real.bin");
         if (!Files.exists(p)) {
-            Files.write(p, io.jvmm.machine.HelloGuest.realMode());
+            Files.write(p, HelloGuest.realMode());
         }
         return p;
     }
@@ -105,7 +106,7 @@ final class JvmmSystems {
     static final class Warm implements BenchSystem {
         private final BenchSystem.Setup setup;
         private final boolean linux;
-        private Kvm kvm;
+        private Hypervisor hypervisor;
 
         Warm(BenchSystem.Setup setup, boolean linux) {
             this.setup = setup;
@@ -125,8 +126,9 @@ final class JvmmSystems {
         @Override
         public String method() {
             return "Machine.build → start → guest exit → close inside the benchmark's JVM, /dev/kvm kept open; "
-                    + "'VM build' ends when the vCPU threads are started (their first KVM_RUN follows at once); CPU is "
-                    + "this JVM's user+system time over the run; guest memory from this process's smaps";
+                    + "'VM build' ends when vcpu-0 is set up and enters its first KVM_RUN; phase times come from a "
+                    + "machine listener; CPU is this JVM's user+system time over the run; guest memory from this "
+                    + "process's smaps when the guest ended";
         }
 
         @Override
@@ -136,55 +138,47 @@ final class JvmmSystems {
 
         @Override
         public Sample run(int index, boolean warmup, Progress progress) throws Exception {
-            if (kvm == null) {
-                kvm = Kvm.open(Kvm.DEV_KVM);
+            if (hypervisor == null) {
+                hypervisor = Hypervisor.open();
             }
-            MachineSpec spec = linux
-                    ? new MachineSpec(setup.kernel(), MachineSpec.KernelFormat.AUTO, MachineSpec.RawEntry.parse("real:0x1000"),
-                    setup.initrd(), setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false)
-                    : new MachineSpec(helloBinary(setup), MachineSpec.KernelFormat.RAW, MachineSpec.RawEntry.parse("real:0x1000"),
-                    null, setup.cmdline(), setup.memoryBytes(), 1, Set.of(), true, false, List.of(), List.of(), false);
-            ConsoleMarkers console = new ConsoleMarkers(null, System::nanoTime);
+            MachineSpec.Builder b = linux
+                    ? MachineSpec.builder().kernel(setup.kernel()).initrd(setup.initrd()).append(setup.appendArg())
+                    : MachineSpec.builder().kernel(helloBinary(setup)).format(MachineSpec.KernelFormat.RAW);
+            MachineSpec spec = b.memoryBytes(setup.memoryBytes()).cpuProfile(setup.profile()).build();
+            BenchTimings timings = BenchTimings.collecting();
             long cpu0 = ProcFs.selfCpuMs();
             long t0 = System.nanoTime();
-            Map<String, Double> events = new LinkedHashMap<>();
-            ProcFs.MemoryReading mem = null;
             MachineExit exit;
-            Machine machine = Machine.build(kvm, spec, console, t0, setup.profile());
+            Machine machine = Machine.build(hypervisor, spec, OutputStream.nullOutputStream(), t0);
             try {
+                machine.addListener(timings);
                 machine.start();
-                events.put("first-run", (machine.firstRunNanos() - t0) / 1e6);
                 long deadline = System.nanoTime() + Duration.ofSeconds(setup.timeoutSeconds()).toNanos();
                 exit = null;
                 while (exit == null && System.nanoTime() - deadline < 0) {
                     exit = machine.awaitExit(Duration.ofSeconds(30));
                     if (exit == null) {
-                        progress.still((System.nanoTime() - t0) / 1e9, console.lastLine());
+                        progress.still((System.nanoTime() - t0) / 1e9, timings.lastConsoleLine());
                     }
                 }
                 if (exit == null) {
                     machine.stop(MachineExit.failure("benchmark timeout"));
                     exit = machine.awaitExit(Duration.ofSeconds(10));
                 }
-                events.put("guest-exit", (System.nanoTime() - t0) / 1e6);
-                if (machine.stats().firstExitNanos() != 0) {
-                    events.put("first-exit", (machine.stats().firstExitNanos() - t0) / 1e6);
-                }
-                try {
-                    mem = ProcFs.measure(ProcessHandle.current().pid(), ProcFs.overlapping(BenchTimings.guestRanges(machine)));
-                } catch (IOException e) {
-                    progress.note(id() + ": no smaps reading: " + e.getMessage());
-                }
-                machine.bootTime().ifPresent(b -> events.put("boot-timer", b.sinceBuildStart().toNanos() / 1e6));
             } finally {
                 machine.close();
             }
-            events.put("exit", (System.nanoTime() - t0) / 1e6);
-            if (console.firstByteNanos() >= 0) {
-                events.put("first-output", (console.firstByteNanos() - t0) / 1e6);
-            }
-            if (console.readyNanos() >= 0) {
-                events.put("init-ready", (console.readyNanos() - t0) / 1e6);
+            long end = System.nanoTime();
+            Map<String, Double> events = new LinkedHashMap<>();
+            timings.events().forEach((name, nanos) -> {
+                if (!name.equals("build-start")) {   // t0: the run's zero
+                    events.put(name, (nanos - t0) / 1e6);
+                }
+            });
+            events.put("exit", (end - t0) / 1e6);
+            ProcFs.MemoryReading mem = timings.memory();
+            if (mem == null && exit != null) {
+                progress.note(id() + ": no smaps reading");
             }
             int status = exit == null ? -1 : exit.status();
             if (status != 0) {
@@ -196,9 +190,9 @@ final class JvmmSystems {
 
         @Override
         public void close() {
-            if (kvm != null) {
-                kvm.close();
-                kvm = null;
+            if (hypervisor != null) {
+                hypervisor.close();
+                hypervisor = null;
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.jvmm.cli.bench;
 
 import io.jvmm.cli.Main;
-import io.jvmm.core.kvm.Kvm;
 import io.jvmm.images.GuestImages;
 import io.jvmm.images.Profile;
 import org.junit.jupiter.api.Tag;
@@ -109,16 +108,5 @@ class BenchIntegrationTest {
         }
         assertEquals(1L, ((Map<?, ?>) sum.get("totalMs")).get("n"));
         assertNotNull(((Map<?, ?>) sum.get("density")).get("instances"));
-    }
-
-    /** The exit-path guest: exactly N port-I/O exits reach the bus. */
-    @Test
-    void pioLoopGuestMakesExactlyNExits() throws Exception {
-        assumeKvm();
-        try (Kvm kvm = Kvm.open(Kvm.DEV_KVM)) {
-            PioExits.Result r = PioExits.jvmm(kvm, 2000);
-            assertEquals(2000, r.exits());
-            assertTrue(r.usPerExit() > 0);
-        }
     }
 }

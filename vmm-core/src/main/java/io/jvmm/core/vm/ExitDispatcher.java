@@ -2,6 +2,7 @@ package io.jvmm.core.vm;
 
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.kvm.VcpuExit;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.memory.GuestMemoryException;

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * Exit counts of one machine: per exit kind ({@code IO_OUT}, {@code MMIO_READ}, ...) and per device
@@ -14,12 +15,24 @@ public final class ExitStats {
     private final ConcurrentHashMap<String, LongAdder> byKind = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> byDevice = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong firstExitNanos = new java.util.concurrent.atomic.AtomicLong();
+    private volatile LongConsumer firstExitListener;
 
     /** Records the time of the machine's first exit (a cheap "the guest is running" marker). */
     void noteExit(long nanoTime) {
-        if (firstExitNanos.get() == 0) {
-            firstExitNanos.compareAndSet(0, nanoTime);
+        if (firstExitNanos.get() == 0 && firstExitNanos.compareAndSet(0, nanoTime)) {
+            LongConsumer l = firstExitListener;
+            if (l != null) {
+                l.accept(nanoTime);
+            }
         }
+    }
+
+    /**
+     * Calls {@code listener} once, with the {@link System#nanoTime()} of the first exit, on the vCPU thread
+     * that took it (before the exit is handled: keep it short). Set it before the machine starts.
+     */
+    public void onFirstExit(LongConsumer listener) {
+        firstExitListener = listener;
     }
 
     /** {@link System#nanoTime()} of the first exit of any vCPU, or 0 when none happened yet. */

@@ -1,5 +1,7 @@
 package io.jvmm.core.vm;
 
+import io.jvmm.core.lifecycle.MachineExit;
+
 /** What a vCPU thread does after an exit was handled. */
 public sealed interface VcpuAction {
     /** Enter the guest again. */

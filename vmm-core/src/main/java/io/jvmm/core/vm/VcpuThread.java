@@ -2,6 +2,7 @@ package io.jvmm.core.vm;
 
 import io.jvmm.core.kvm.VcpuExit;
 import io.jvmm.core.kvm.VcpuFd;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.sys.VcpuKick;
 
 import java.time.Duration;

@@ -1,10 +1,12 @@
 package io.jvmm.core.vm;
 
+import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.kvm.KvmPitConfig;
 import io.jvmm.core.kvm.VcpuFd;
 import io.jvmm.core.kvm.VmFd;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.memory.GuestRegion;

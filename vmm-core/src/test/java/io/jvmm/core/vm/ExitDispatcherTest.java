@@ -106,4 +106,16 @@ class ExitDispatcherTest {
         assertEquals(1, assertInstanceOf(VcpuAction.Stop.class, dispatcher.dispatch(vcpu, new VcpuExit.FailEntry(0x21, 0))).exit().status());
         assertEquals(1, assertInstanceOf(VcpuAction.Stop.class, dispatcher.dispatch(vcpu, new VcpuExit.Unknown(77))).exit().status());
     }
+
+    @Test
+    void theFirstGuestExitIsReportedOnceAndAKickIsNotOne() {
+        List<Long> heard = new ArrayList<>();
+        stats.onFirstExit(heard::add);
+        dispatcher.dispatch(vcpu, new VcpuExit.Intr());   // our own kick, not the guest's doing
+        assertEquals(List.of(), heard);
+        dispatcher.dispatch(vcpu, new VcpuExit.IoOut(0x80, 1, 1, data((byte) 0)));
+        dispatcher.dispatch(vcpu, new VcpuExit.IoOut(0x80, 1, 1, data((byte) 0)));
+        assertEquals(1, heard.size());
+        assertEquals(stats.firstExitNanos(), heard.getFirst());
+    }
 }

@@ -1,5 +1,6 @@
 package io.jvmm.core.vm;
 
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.sys.OwnedFd;
 import io.jvmm.core.sys.Sys;
 import org.junit.jupiter.api.Test;

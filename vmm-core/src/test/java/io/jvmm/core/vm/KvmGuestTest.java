@@ -2,6 +2,7 @@ package io.jvmm.core.vm;
 
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.kvm.KvmRegs;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;

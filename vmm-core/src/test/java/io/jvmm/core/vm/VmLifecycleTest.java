@@ -2,6 +2,7 @@ package io.jvmm.core.vm;
 
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.sys.Mapping;
 import io.jvmm.core.sys.Sys;

@@ -1,5 +1,7 @@
 package io.jvmm.core.vm;
 
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.kvm.KvmRegs;

@@ -36,7 +36,7 @@ public final class RawFileBackend implements BlockBackend {
         } catch (NoSuchFileException e) {
             throw new IOException("disk image " + path + ": no such file", e);
         } catch (IOException e) {
-            throw new IOException("disk image " + path + ": cannot open" + (readOnly ? "" : " for writing (use ,ro?)")
+            throw new IOException("disk image " + path + ": cannot open" + (readOnly ? "" : " for writing (attach it read-only?)")
                     + ": " + e.getMessage(), e);
         }
         return new RawFileBackend(path, ch, readOnly, ch.size());

@@ -1,4 +1,4 @@
-package io.jvmm.cli.bench;
+package io.jvmm.machine;
 
 import io.jvmm.core.bus.BusDevice;
 import io.jvmm.core.kvm.Kvm;
@@ -8,24 +8,24 @@ import io.jvmm.core.kvm.KvmSregs;
 import io.jvmm.core.kvm.VcpuExit;
 import io.jvmm.core.kvm.VcpuFd;
 import io.jvmm.core.kvm.VmFd;
+import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.memory.GuestRegion;
 import io.jvmm.core.sys.Mapping;
 import io.jvmm.core.sys.Sys;
-import io.jvmm.core.vm.MachineExit;
+import io.jvmm.core.sys.VcpuKick;
 import io.jvmm.core.vm.VirtualMachine;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The exit path: how many port-I/O exits per second jvmm handles, against {@code kvm-probe pio N}
- * (/work/shared/tools/kvm-probe.c), which handles the same exits in a bare C loop around KVM_RUN.
+ * The exit path: how many port-I/O exits per second jvmm handles, for the benchmark to set against
+ * {@code kvm-probe pio N} (shared/tools/kvm-probe.c), which handles the same exits in a bare C loop
+ * around KVM_RUN. It lives here, not in the benchmark, because it drives the KVM binding directly.
  * The guest is kvm-probe's: 64-bit ring 3 (ring-3 code runs natively even on emulating KVM hosts, so the
  * loop itself costs nothing next to the exit), executing {@code out 0x80, al} N times. Each exit goes
  * through jvmm's whole path: the vCPU thread's KVM_RUN, ExitDispatcher, the PIO bus, a device.
@@ -37,23 +37,24 @@ import java.util.regex.Pattern;
  *   0x9000 PML4 -> 0xa000 PDPT -> 0xb000 PD: first 1 GiB identity-mapped, 2 MiB pages, user-accessible
  * </pre>
  */
-final class PioExits {
+public final class ExitPathProbe {
     static final int PORT_COUNT = 0x80;
     static final int PORT_DONE = 0x81;
     private static final long RAM = 16L << 20;
-    private static final Pattern PROBE_LINE = Pattern.compile("pio (\\d+) exits: ([0-9.]+) s, ([0-9.]+) us/exit");
 
     /** µs per exit and the number of exits counted. */
-    record Result(double usPerExit, long exits) {
-        double exitsPerSecond() {
+    public record Result(double usPerExit, long exits) {
+        public double exitsPerSecond() {
             return 1e6 / usPerExit;
         }
     }
 
-    private PioExits() {
+    private ExitPathProbe() {
     }
 
-    static Result jvmm(Kvm kvm, int n) throws InterruptedException {
+    /** {@code n} exits through a whole jvmm VM: vCPU thread, ExitDispatcher, the port bus, a device. */
+    public static Result jvmm(Hypervisor hypervisor, int n) throws InterruptedException {
+        Kvm kvm = hypervisor.kvm();
         VirtualMachine vm = VirtualMachine.create(kvm,
                 new VirtualMachine.Config(List.of(new VirtualMachine.RamRegion(GuestAddress.of(0), RAM)), 1, false));
         try {
@@ -102,8 +103,8 @@ final class PioExits {
      * statistics. jvmm minus this = the cost of jvmm's exit handling; this minus kvm-probe = the cost of
      * the JVM and FFM.
      */
-    static Result bindingOnly(Kvm kvm, int n) {
-        return bindingOnly(kvm, n, false);
+    public static Result bindingOnly(Hypervisor hypervisor, int n) {
+        return bindingOnly(hypervisor, n, false);
     }
 
     /**
@@ -111,11 +112,12 @@ final class PioExits {
      *                     kick signal blocked, KVM_SET_SIGNAL_MASK unblocking it inside KVM_RUN), to tell
      *                     that cost apart from the dispatcher's
      */
-    static Result bindingOnly(Kvm kvm, int n, boolean asVcpuThread) {
+    public static Result bindingOnly(Hypervisor hypervisor, int n, boolean asVcpuThread) {
+        Kvm kvm = hypervisor.kvm();
         if (!asVcpuThread) {
             return bindingLoop(kvm, n, false);
         }
-        java.util.concurrent.atomic.AtomicReference<Object> out = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Object> out = new AtomicReference<>();
         Thread t = Thread.ofPlatform().name("vcpu-bench").start(() -> {
             try {
                 out.set(bindingLoop(kvm, n, true));
@@ -145,7 +147,7 @@ final class PioExits {
             writeGuest(GuestMemory.of(new GuestRegion(GuestAddress.of(0), ram.segment())), n);
             try (VcpuFd vcpu = vm.createVcpu(0)) {
                 if (signalMask) {
-                    io.jvmm.core.sys.VcpuKick.forCurrentThread();
+                    VcpuKick.forCurrentThread();
                     vcpu.setSignalMaskForKick();
                 }
                 configure(vcpu, cpuid);
@@ -210,12 +212,5 @@ final class PioExits {
                 0x75, (byte) 0xf9,                  // jnz loop
                 (byte) 0xe6, (byte) PORT_DONE,      // out 0x81, al: done
                 (byte) 0xeb, (byte) 0xfe});         // jmp $
-    }
-
-    /** Runs {@code kvm-probe pio n}; null when it is missing or its output is not understood. */
-    static Result kvmProbe(Path probe, int n) {
-        String out = Tools.output(List.of(probe.toString(), "pio", Integer.toString(n)));
-        Matcher m = PROBE_LINE.matcher(out);
-        return m.find() ? new Result(Double.parseDouble(m.group(3)), Long.parseLong(m.group(1))) : null;
     }
 }

@@ -1,4 +1,4 @@
-package io.jvmm.core.vm;
+package io.jvmm.core.lifecycle;
 
 /**
  * How a machine ended: the process exit status jvmm should return and a one-line reason.

@@ -1,4 +1,4 @@
-package io.jvmm.core.vm;
+package io.jvmm.core.lifecycle;
 
 /**
  * Where a machine is in its life. Legal transitions:

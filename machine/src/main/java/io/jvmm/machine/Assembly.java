@@ -1,0 +1,93 @@
+package io.jvmm.machine;
+
+import io.jvmm.boot.BootConfig;
+import io.jvmm.boot.BootResult;
+import io.jvmm.boot.CpuState;
+import io.jvmm.boot.LinuxLoader;
+import io.jvmm.core.irq.InterruptLine;
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.memory.GuestAddress;
+import io.jvmm.core.memory.GuestMemory;
+import io.jvmm.devices.legacy.BootTimer;
+import io.jvmm.devices.legacy.I8042;
+import io.jvmm.devices.legacy.Serial;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+
+/**
+ * The KVM-free half of building a machine: the devices, on the wiring's buses and interrupt lines, and
+ * the boot plan, in its memory (kernel, initrd and command line loaded; the boot vCPU's first state).
+ * {@link Machine#build} does the KVM half around it (the VM and its memory slots, the vCPUs' CPUID);
+ * tests run it on a fake {@link VmWiring}.
+ *
+ * <pre>
+ *   port 0x3f8-0x3ff  16550A UART (COM1), GSI 4 (only with an in-kernel irqchip)
+ *   port 0x60-0x64    i8042 (reset line only)
+ *   MMIO 0xC0000000   boot timer (write 123 = "guest booted")
+ *   MMIO 0xC0001000+  virtio-mmio devices, 4 KiB each, GSI 5.. (see VirtioDevices)
+ * </pre>
+ *
+ * @param virtio  the virtio devices; the caller closes them (their back ends) with the machine
+ * @param bootCpu the boot vCPU's first state
+ * @param cmdline the kernel command line as loaded (the profile's words and the virtio entries added);
+ *                null for a raw binary, which has none
+ */
+record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, VirtioDevices virtio,
+                VcpuInitializer.BootCpu bootCpu, String cmdline) {
+    private static final Logger LOG = LoggerFactory.getLogger(Assembly.class);
+
+    /**
+     * Puts the devices {@code spec} asks for on {@code wiring} and loads the guest into its memory.
+     *
+     * @param kernel  the kernel image's bytes (a flat binary for RAW)
+     * @param initrd  the initrd's bytes, or null
+     * @param irqchip whether the VM has an in-kernel interrupt controller (else devices get no interrupt)
+     * @param stop    ends the machine (the i8042's reset line)
+     */
+    static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
+                             ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
+        InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
+        Serial serial = new Serial(com1, console);
+        wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
+        wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
+            serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
+            stop.accept(console.panicLine()
+                    .map(l -> MachineExit.failure("guest kernel panicked: " + l))
+                    .orElse(MachineExit.ok("guest reset (reboot)")));
+        }));
+        wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
+
+        VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
+        try {
+            if (spec.format() == MachineSpec.KernelFormat.RAW) {
+                VcpuInitializer.BootCpu cpu = loadRaw(wiring.memory(), spec.rawEntry(), kernel);
+                return new Assembly(serial, console, bootTimer, virtio, cpu, null);
+            }
+            String profileWords = spec.cpuProfile().cmdlineAdditions();
+            String line = spec.cmdline() + (profileWords.isEmpty() ? "" : " " + profileWords) + virtio.cmdline();
+            BootResult boot = LinuxLoader.load(wiring.memory(), new BootConfig(kernel, initrd, line, spec.cpus()));
+            LOG.info("loaded {}", boot.summary());
+            LOG.info("kernel command line: {}", boot.cmdline());
+            return new Assembly(serial, console, bootTimer, virtio,
+                    new VcpuInitializer.BootCpu.Protected(boot.bootCpu()), boot.cmdline());
+        } catch (RuntimeException e) {
+            virtio.close();
+            throw e;
+        }
+    }
+
+    private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {
+        GuestAddress at = GuestAddress.of(entry.address());
+        if (!memory.contains(at, Math.max(1, binary.length))) {
+            throw new IllegalArgumentException("kernel: " + binary.length + " bytes at " + at
+                    + " do not fit in guest memory (" + MachineSpec.describeSize(memory.totalSize()) + ")");
+        }
+        memory.write(at, binary);
+        return switch (entry.mode()) {
+            case REAL -> new VcpuInitializer.BootCpu.RealMode(entry.address());
+            case LONG -> new VcpuInitializer.BootCpu.Protected(CpuState.longMode(memory, at, GuestAddress.of(0)));
+        };
+    }
+}

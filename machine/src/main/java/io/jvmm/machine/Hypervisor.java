@@ -1,0 +1,58 @@
+package io.jvmm.machine;
+
+import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.kvm.KvmException;
+import io.jvmm.core.kvm.KvmIoctls;
+import io.jvmm.core.sys.SysCallException;
+
+/**
+ * An open hypervisor device ({@code /dev/kvm}): what {@link Machine}s are built on. One can be kept open
+ * for many machines (a long-running VMM service, the benchmark's warm runs). Front ends hold this, never
+ * the KVM binding itself.
+ */
+public final class Hypervisor implements AutoCloseable {
+    /** The KVM device. */
+    public static final String DEV_KVM = Kvm.DEV_KVM;
+
+    private final Kvm kvm;
+
+    private Hypervisor(Kvm kvm) {
+        this.kvm = kvm;
+    }
+
+    /** Opens {@link #DEV_KVM}. */
+    public static Hypervisor open() {
+        return open(DEV_KVM);
+    }
+
+    /**
+     * Opens {@code device} and checks it is KVM with the API version jvmm speaks.
+     *
+     * @throws HypervisorException naming the device, and how to fix the common causes
+     */
+    public static Hypervisor open(String device) {
+        try {
+            return new Hypervisor(Kvm.open(device));
+        } catch (KvmException e) {
+            throw new HypervisorException(e.getMessage(), e);
+        } catch (SysCallException e) {
+            // Opened, but the first KVM ioctl failed: a file that is not the KVM device (ENOTTY) and the like.
+            throw new HypervisorException(device + ": " + e.getMessage() + " — is it the KVM device?", e);
+        }
+    }
+
+    /** The most vCPUs one VM may have on this host (KVM_CAP_MAX_VCPUS), or 0 when KVM does not say. */
+    public int maxVcpus() {
+        return kvm.checkExtension(KvmIoctls.KVM_CAP_MAX_VCPUS);
+    }
+
+    /** The binding, for the assembly and the probes of this module. */
+    Kvm kvm() {
+        return kvm;
+    }
+
+    @Override
+    public void close() {
+        kvm.close();
+    }
+}
