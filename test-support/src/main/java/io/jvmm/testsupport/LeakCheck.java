@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  *   <li>a machine thread: {@code vcpu-N}, {@code vmm-io}, {@code guest-profiler};</li>
  *   <li>a file descriptor that was not open before (apart from what the JDK opens for itself and keeps:
  *       jars and modules it loads classes from, /dev/random and /dev/urandom);</li>
- *   <li>more shared anonymous mappings (guest RAM shows as {@code /dev/zero} in /proc/self/maps) or
+ *   <li>more guest RAM mappings ({@code /dev/zero}, {@code /memfd:jvmm-guest-ram} or a snapshot's {@code memory.bin} in /proc/self/maps) or
  *       kvm_run pages ({@code anon_inode:kvm-vcpu}) than before.</li>
  * </ul>
  * A failure throws from {@link #launcherSessionClosed}, which surefire reports as a failed test run
@@ -122,7 +122,7 @@ public final class LeakCheck implements LauncherSessionListener {
     private static long machineMappings() {
         try {
             return Files.readAllLines(MAPS).stream()
-                    .filter(l -> l.contains("/dev/zero") || l.contains("kvm-vcpu")).count();
+                    .filter(l -> (l.contains("/dev/zero") || l.contains("/memfd:jvmm-guest-ram") || l.contains("/memory.bin")) || l.contains("kvm-vcpu")).count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -73,6 +73,13 @@ public final class Kvm implements AutoCloseable {
         return cpuid.entries();
     }
 
+    /** KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores for a vCPU (KVM_GET_MSRS takes them all). */
+    public int[] getMsrIndexList() {
+        KvmMsrList list = new KvmMsrList(KvmMsrList.MAX_MSRS);
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_MSR_INDEX_LIST, "KVM_GET_MSR_INDEX_LIST", list.segment());
+        return list.indices();
+    }
+
     /** KVM_CREATE_VM (machine type 0: the default x86 VM). */
     public VmFd createVm() {
         int vmFd = Sys.ioctl(fd.fd(), KvmIoctls.KVM_CREATE_VM, "KVM_CREATE_VM", 0);

@@ -36,6 +36,12 @@ public final class KvmIoctls {
     public static final long KVM_IRQFD = iow(0x76, KvmIrqfd.LAYOUT.byteSize());
     public static final long KVM_CREATE_PIT2 = iow(0x77, KvmPitConfig.LAYOUT.byteSize());
     public static final long KVM_IOEVENTFD = iow(0x79, KvmIoeventfd.LAYOUT.byteSize());
+    public static final long KVM_GET_IRQCHIP = iowr(0x62, KvmIrqchip.LAYOUT.byteSize());
+    public static final long KVM_SET_IRQCHIP = ior(0x63, KvmIrqchip.LAYOUT.byteSize()); // _IOR in the header, as it is
+    public static final long KVM_SET_CLOCK = iow(0x7b, KvmClockData.LAYOUT.byteSize());
+    public static final long KVM_GET_CLOCK = ior(0x7c, KvmClockData.LAYOUT.byteSize());
+    public static final long KVM_GET_PIT2 = ior(0x9f, KvmPitState2.LAYOUT.byteSize());
+    public static final long KVM_SET_PIT2 = iow(0xa0, KvmPitState2.LAYOUT.byteSize());
 
     // vCPU ioctls
     public static final long KVM_RUN = io(0x80);
@@ -52,6 +58,17 @@ public final class KvmIoctls {
     public static final long KVM_GET_LAPIC = ior(0x8e, KvmLapicState.SIZE);
     public static final long KVM_SET_LAPIC = iow(0x8f, KvmLapicState.SIZE);
     public static final long KVM_SET_CPUID2 = iow(0x90, 8);
+    public static final long KVM_GET_CPUID2 = iowr(0x91, 8);
+    public static final long KVM_GET_MP_STATE = ior(0x98, KvmMpState.LAYOUT.byteSize());
+    public static final long KVM_SET_MP_STATE = iow(0x99, KvmMpState.LAYOUT.byteSize());
+    public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, KvmVcpuEvents.LAYOUT.byteSize());
+    public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, KvmVcpuEvents.LAYOUT.byteSize());
+    public static final long KVM_GET_DEBUGREGS = ior(0xa1, KvmDebugregs.LAYOUT.byteSize());
+    public static final long KVM_SET_DEBUGREGS = iow(0xa2, KvmDebugregs.LAYOUT.byteSize());
+    public static final long KVM_GET_XSAVE = ior(0xa4, KvmXsave.LAYOUT.byteSize());
+    public static final long KVM_SET_XSAVE = iow(0xa5, KvmXsave.LAYOUT.byteSize());
+    public static final long KVM_GET_XCRS = ior(0xa6, KvmXcrs.LAYOUT.byteSize());
+    public static final long KVM_SET_XCRS = iow(0xa7, KvmXcrs.LAYOUT.byteSize());
 
     // Capabilities (KVM_CHECK_EXTENSION arguments)
     public static final int KVM_CAP_IRQCHIP = 0;
@@ -66,6 +83,11 @@ public final class KvmIoctls {
     public static final int KVM_CAP_IRQFD = 32;
     public static final int KVM_CAP_MAX_VCPUS = 66;
     public static final int KVM_CAP_IMMEDIATE_EXIT = 136;
+    public static final int KVM_CAP_XSAVE = 55;
+    public static final int KVM_CAP_XCRS = 56;
+    public static final int KVM_CAP_DEBUGREGS = 50;
+    public static final int KVM_CAP_VCPU_EVENTS = 41;
+    public static final int KVM_CAP_ADJUST_CLOCK = 39;
 
     public static final int KVM_API_VERSION = 12;
 

@@ -116,6 +116,63 @@ public final class VcpuFd implements AutoCloseable {
         Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_CPUID2, "KVM_SET_CPUID2", KvmCpuid2.of(entries).segment());
     }
 
+    /** KVM_GET_CPUID2: what CPUID returns to this vCPU (as set by KVM_SET_CPUID2). */
+    public List<KvmCpuid2.Entry> getCpuid2() {
+        KvmCpuid2 cpuid = new KvmCpuid2(KvmCpuid2.MAX_ENTRIES);
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_CPUID2, "KVM_GET_CPUID2", cpuid.segment());
+        return cpuid.entries();
+    }
+
+    public KvmMpState getMpState() {
+        KvmMpState s = new KvmMpState();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_MP_STATE, "KVM_GET_MP_STATE", s.segment());
+        return s;
+    }
+
+    public void setMpState(KvmMpState s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_MP_STATE, "KVM_SET_MP_STATE", s.segment());
+    }
+
+    public KvmXsave getXsave() {
+        KvmXsave s = new KvmXsave();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_XSAVE, "KVM_GET_XSAVE", s.segment());
+        return s;
+    }
+
+    public void setXsave(KvmXsave s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_XSAVE, "KVM_SET_XSAVE", s.segment());
+    }
+
+    public KvmXcrs getXcrs() {
+        KvmXcrs s = new KvmXcrs();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_XCRS, "KVM_GET_XCRS", s.segment());
+        return s;
+    }
+
+    public void setXcrs(KvmXcrs s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_XCRS, "KVM_SET_XCRS", s.segment());
+    }
+
+    public KvmDebugregs getDebugregs() {
+        KvmDebugregs s = new KvmDebugregs();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_DEBUGREGS, "KVM_GET_DEBUGREGS", s.segment());
+        return s;
+    }
+
+    public void setDebugregs(KvmDebugregs s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_DEBUGREGS, "KVM_SET_DEBUGREGS", s.segment());
+    }
+
+    public KvmVcpuEvents getVcpuEvents() {
+        KvmVcpuEvents s = new KvmVcpuEvents();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_VCPU_EVENTS, "KVM_GET_VCPU_EVENTS", s.segment());
+        return s;
+    }
+
+    public void setVcpuEvents(KvmVcpuEvents s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS", s.segment());
+    }
+
     /**
      * KVM_SET_SIGNAL_MASK: the signal mask while in KVM_RUN. Used with {@link VcpuKick}: the calling
      * thread's mask with the kick unblocked.

@@ -71,6 +71,39 @@ public final class VmFd implements AutoCloseable {
         Sys.ioctl(fd.fd(), KvmIoctls.KVM_IRQ_LINE, "KVM_IRQ_LINE", arg);
     }
 
+    /** KVM_GET_IRQCHIP: the state of chip {@code chipId} (KvmIrqchip.KVM_IRQCHIP_*). */
+    public KvmIrqchip getIrqchip(int chipId) {
+        KvmIrqchip chip = new KvmIrqchip(chipId);
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_IRQCHIP, "KVM_GET_IRQCHIP", chip.segment());
+        return chip;
+    }
+
+    /** KVM_SET_IRQCHIP: the chip named by the struct's chip_id. */
+    public void setIrqchip(KvmIrqchip chip) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_IRQCHIP, "KVM_SET_IRQCHIP", chip.segment());
+    }
+
+    public KvmPitState2 getPit2() {
+        KvmPitState2 s = new KvmPitState2();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_PIT2, "KVM_GET_PIT2", s.segment());
+        return s;
+    }
+
+    public void setPit2(KvmPitState2 s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_PIT2, "KVM_SET_PIT2", s.segment());
+    }
+
+    /** KVM_GET_CLOCK: the VM's kvm-clock. */
+    public KvmClockData getClock() {
+        KvmClockData s = new KvmClockData();
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_GET_CLOCK, "KVM_GET_CLOCK", s.segment());
+        return s;
+    }
+
+    public void setClock(KvmClockData s) {
+        Sys.ioctl(fd.fd(), KvmIoctls.KVM_SET_CLOCK, "KVM_SET_CLOCK", s.segment());
+    }
+
     /** KVM_CHECK_EXTENSION on the VM (some capabilities are per VM). */
     public int checkExtension(int capability) {
         return Sys.ioctl(fd.fd(), KvmIoctls.KVM_CHECK_EXTENSION, "KVM_CHECK_EXTENSION", capability);

@@ -55,6 +55,10 @@ final class LibC {
     static final Lazy MUNMAP = new Lazy(() -> errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)));
     static final Lazy MADVISE = new Lazy(() -> errnoHandle("madvise",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
+    // int memfd_create(const char *name, unsigned int flags); int ftruncate(int fd, off_t length)
+    static final Lazy MEMFD_CREATE = new Lazy(() -> errnoHandle("memfd_create",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)));
+    static final Lazy FTRUNCATE = new Lazy(() -> errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG)));
     static final Lazy EVENTFD = new Lazy(() -> errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)));
     static final Lazy READ = new Lazy(() -> errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
     static final Lazy WRITE = new Lazy(() -> errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));

@@ -21,6 +21,8 @@ public final class Sys {
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MADV_DONTDUMP = 16;
 
+    public static final int MFD_CLOEXEC = 1;
+
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
 
@@ -142,6 +144,37 @@ public final class Sys {
         if (rc < 0) {
             throw new SysCallException("madvise(" + advice + ")", LibC.errno());
         }
+    }
+
+    /**
+     * memfd_create(2), close-on-exec, sized to {@code size} bytes with ftruncate(2): an anonymous file
+     * whose pages are allocated when first touched ({@code name} shows in /proc/PID/maps as
+     * {@code /memfd:NAME}).
+     */
+    public static OwnedFd memfd(String name, long size) {
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            fd = (int) LibC.MEMFD_CREATE.get().invokeExact(LibC.capture(), a.allocateFrom(name), MFD_CLOEXEC);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (fd < 0) {
+            throw new SysCallException("memfd_create(" + name + ")", LibC.errno());
+        }
+        OwnedFd owned = new OwnedFd(fd, "memfd " + name);
+        int rc;
+        try {
+            rc = (int) LibC.FTRUNCATE.get().invokeExact(LibC.capture(), fd, size);
+        } catch (Throwable t) {
+            owned.close();
+            throw new AssertionError(t);
+        }
+        if (rc < 0) {
+            int e = LibC.errno();
+            owned.close();
+            throw new SysCallException("ftruncate(memfd " + name + ", " + size + ")", e);
+        }
+        return owned;
     }
 
     /** eventfd(2), close-on-exec. */

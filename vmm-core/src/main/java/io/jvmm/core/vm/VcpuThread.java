@@ -33,9 +33,10 @@ import java.util.function.Consumer;
  */
 final class VcpuThread implements VcpuView {
     /** What other threads ask of a vCPU. */
-    enum Command { PAUSE, RESUME, STOP, SAMPLE }
+    enum Command { PAUSE, RESUME, STOP, SAMPLE, TASK }
 
-    private record Request(Command command, CompletableFuture<Void> done) {
+    /** {@code task} is run for TASK only (on this vCPU's thread, with its fd). */
+    private record Request(Command command, CompletableFuture<Void> done, Consumer<VcpuFd> task) {
     }
 
     private final VcpuFd vcpu;
@@ -110,7 +111,11 @@ final class VcpuThread implements VcpuView {
             drainKicks();
             Request r;
             while ((r = commands.poll()) != null) {
-                r.done().complete(null); // an ended vCPU is as quiet as a parked one
+                if (r.command() == Command.TASK) {
+                    r.done().completeExceptionally(new IllegalStateException("vcpu-" + vcpu.id() + " has ended"));
+                } else {
+                    r.done().complete(null); // an ended vCPU is as quiet as a parked one
+                }
             }
             onEnd.run();
         }
@@ -150,6 +155,14 @@ final class VcpuThread implements VcpuView {
                         samples.add(vcpu.getRegs().rip());
                     }
                 }
+                case TASK -> {
+                    try {
+                        r.task().accept(vcpu);
+                    } catch (RuntimeException e) {
+                        r.done().completeExceptionally(e); // the sender reports it; the vCPU stays as it is
+                        continue;
+                    }
+                }
             }
             r.done().complete(null);
         }
@@ -161,10 +174,26 @@ final class VcpuThread implements VcpuView {
      * served when its exit handler returns.
      */
     CompletableFuture<Void> send(Command command) {
-        Request r = new Request(command, new CompletableFuture<>());
+        return send(new Request(command, new CompletableFuture<>(), null));
+    }
+
+    /**
+     * Runs {@code task} on this vCPU's thread at its next exit boundary (or while it is parked); the
+     * future completes when it has run, exceptionally with what it threw, or with an
+     * IllegalStateException when the thread has ended (its fd must not be used then).
+     */
+    CompletableFuture<Void> run(Consumer<VcpuFd> task) {
+        return send(new Request(Command.TASK, new CompletableFuture<>(), task));
+    }
+
+    private CompletableFuture<Void> send(Request r) {
         synchronized (lock) {
             if (ended) {
-                r.done().complete(null);
+                if (r.command() == Command.TASK) {
+                    r.done().completeExceptionally(new IllegalStateException("vcpu-" + vcpu.id() + " has ended"));
+                } else {
+                    r.done().complete(null);
+                }
                 return r.done();
             }
             commands.add(r);

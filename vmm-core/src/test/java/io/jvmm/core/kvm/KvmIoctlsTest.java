@@ -34,7 +34,7 @@ class KvmIoctlsTest {
         assumeTrue(KernelHeaderCheck.available(), KernelHeaderCheck.unavailableReason());
         Map<String, Long> ours = new LinkedHashMap<>();
         for (Class<?> c : new Class<?>[] {KvmIoctls.class, KvmRun.class, KvmIoeventfd.class, KvmIrqfd.class,
-                KvmPitConfig.class}) {
+                KvmPitConfig.class, KvmMpState.class, KvmIrqchip.class}) {
             for (Field f : c.getDeclaredFields()) {
                 int mod = f.getModifiers();
                 if (Modifier.isStatic(mod) && Modifier.isPublic(mod) && f.getName().startsWith("KVM_")

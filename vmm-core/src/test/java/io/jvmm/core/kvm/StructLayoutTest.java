@@ -26,7 +26,9 @@ class StructLayoutTest {
             KvmRegs.LAYOUT, KvmSegment.LAYOUT, KvmSregs.DTABLE, KvmSregs.LAYOUT, KvmFpu.LAYOUT,
             KvmMsrs.HEADER, KvmMsrs.ENTRY, KvmLapicState.LAYOUT, KvmCpuid2.HEADER, KvmCpuid2.ENTRY,
             KvmIrqfd.LAYOUT, KvmIoeventfd.LAYOUT, KvmUserspaceMemoryRegion.LAYOUT, KvmPitConfig.LAYOUT,
-            KvmTranslation.LAYOUT, KvmRun.LAYOUT);
+            KvmTranslation.LAYOUT, KvmRun.LAYOUT, KvmMpState.LAYOUT, KvmXsave.LAYOUT, KvmXcrs.XCR, KvmXcrs.LAYOUT,
+            KvmDebugregs.LAYOUT, KvmVcpuEvents.LAYOUT, KvmIrqchip.LAYOUT, KvmPitState2.CHANNEL, KvmPitState2.LAYOUT,
+            KvmClockData.LAYOUT, KvmMsrList.HEADER);
 
     static Map<String, Long> javaValues;
     static Map<String, Long> cValues;

@@ -204,6 +204,6 @@ class VmLifecycleTest {
     /** Shared anonymous mappings (guest RAM shows as /dev/zero) and kvm_run pages (anon_inode:kvm-vcpu). */
     private static long countVmMappings() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                .filter(l -> l.contains("/dev/zero") || l.contains("kvm-vcpu")).count();
+                .filter(l -> (l.contains("/dev/zero") || l.contains("/memfd:jvmm-guest-ram") || l.contains("/memory.bin")) || l.contains("kvm-vcpu")).count();
     }
 }

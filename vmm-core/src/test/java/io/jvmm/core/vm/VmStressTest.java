@@ -217,6 +217,6 @@ class VmStressTest {
 
     private static long countVmMappings() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                .filter(l -> l.contains("/dev/zero") || l.contains("kvm-vcpu")).count();
+                .filter(l -> (l.contains("/dev/zero") || l.contains("/memfd:jvmm-guest-ram") || l.contains("/memory.bin")) || l.contains("kvm-vcpu")).count();
     }
 }
