@@ -9,6 +9,8 @@ module io.jvmm.machine {
     requires transitive io.jvmm.devices;
     requires transitive io.jvmm.boot;
     requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
 
     exports io.jvmm.machine;
+    exports io.jvmm.machine.snapshot;
 }

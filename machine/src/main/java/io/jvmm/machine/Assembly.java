@@ -48,16 +48,7 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
      */
     static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
-        InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
-        Serial serial = new Serial(com1, console);
-        wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
-        wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
-            serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
-            stop.accept(console.panicLine()
-                    .map(l -> MachineExit.failure("guest kernel panicked: " + l))
-                    .orElse(MachineExit.ok("guest reset (reboot)")));
-        }));
-        wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
+        Serial serial = wireLegacy(wiring, irqchip, console, bootTimer, stop);
 
         VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
         try {
@@ -76,6 +67,25 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
             virtio.close();
             throw e;
         }
+    }
+
+    /**
+     * The devices every machine has, on {@code wiring}: the 16550A on COM1, the i8042's reset line, the
+     * boot timer. Returns the serial port. Used by {@link #assemble} and by a restore (which loads nothing).
+     */
+    static Serial wireLegacy(VmWiring wiring, boolean irqchip, ConsoleWatcher console, BootTimer bootTimer,
+                             Consumer<MachineExit> stop) {
+        InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
+        Serial serial = new Serial(com1, console);
+        wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
+        wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
+            serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
+            stop.accept(console.panicLine()
+                    .map(l -> MachineExit.failure("guest kernel panicked: " + l))
+                    .orElse(MachineExit.ok("guest reset (reboot)")));
+        }));
+        wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
+        return serial;
     }
 
     private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {

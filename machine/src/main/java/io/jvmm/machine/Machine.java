@@ -15,9 +15,17 @@ import io.jvmm.devices.legacy.Serial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jvmm.machine.snapshot.MemoryFile;
+import io.jvmm.machine.snapshot.SnapshotException;
+import io.jvmm.machine.snapshot.SnapshotState;
+import io.jvmm.machine.snapshot.StateFile;
+import io.jvmm.machine.snapshot.VcpuState;
+import io.jvmm.machine.snapshot.VmState;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +50,11 @@ public final class Machine implements AutoCloseable {
     private final BootTimer bootTimer;
     private final ConsoleWatcher console;
     private final List<AutoCloseable> resources;
-    private final MachineSpec spec;
-    private final VcpuInitializer vcpuInit;
+    private final VirtualMachine.VcpuSetup vcpuSetup;
+    private final boolean traceExits;
+    private final boolean irqchip;
+    private final int[] msrIndices;
+    private final SnapshotState.MachineConfig config;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -56,7 +67,8 @@ public final class Machine implements AutoCloseable {
     private final List<AutoCloseable> inputs = new ArrayList<>();
 
     private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
-                    List<AutoCloseable> resources, MachineSpec spec, VcpuInitializer vcpuInit, long buildStartNanos,
+                    List<AutoCloseable> resources, VirtualMachine.VcpuSetup vcpuSetup, boolean traceExits,
+                    int[] msrIndices, SnapshotState.MachineConfig config, long buildStartNanos,
                     IoEventLoop io, VirtioDevices virtio, MachineListeners listeners) {
         this.listeners = listeners;
         this.io = io;
@@ -66,8 +78,11 @@ public final class Machine implements AutoCloseable {
         this.bootTimer = bootTimer;
         this.console = console;
         this.resources = resources;
-        this.spec = spec;
-        this.vcpuInit = vcpuInit;
+        this.vcpuSetup = vcpuSetup;
+        this.traceExits = traceExits;
+        this.irqchip = config.irqchip();
+        this.msrIndices = msrIndices;
+        this.config = config;
         this.buildStartNanos = buildStartNanos;
     }
 
@@ -113,8 +128,8 @@ public final class Machine implements AutoCloseable {
         boolean hasVirtio = !spec.disks().isEmpty() || !spec.nets().isEmpty() || spec.rng();
         boolean irqchip = !raw || hasVirtio;
         List<AutoCloseable> resources = new ArrayList<>();
-        VirtualMachine vm = VirtualMachine.create(kvm,
-                new VirtualMachine.Config(GuestRamLayout.regions(spec.memoryBytes()), spec.cpus(), irqchip));
+        List<VirtualMachine.RamRegion> ram = GuestRamLayout.regions(spec.memoryBytes());
+        VirtualMachine vm = VirtualMachine.create(kvm, new VirtualMachine.Config(ram, spec.cpus(), irqchip));
         try {
             IoEventLoop io = vm.io(); // started, paused and stopped with the vCPUs
             KvmWiring wiring = new KvmWiring(vm, io);
@@ -142,8 +157,11 @@ public final class Machine implements AutoCloseable {
             CpuProfile effective = profile.withCleared(spec.cpuClear());
             VcpuInitializer init = new VcpuInitializer(
                     id -> effective.cpuidFor(supported, id, spec.cpus()), assembly.bootCpu(), irqchip);
-            return new Machine(vm, assembly.serial(), bootTimer, console, resources, spec, init, buildStart, io, virtio,
-                    listeners);
+            String summary = spec.format() + " kernel " + spec.kernel()
+                    + (assembly.cmdline() != null ? ", command line: " + assembly.cmdline() : "");
+            var config = new SnapshotState.MachineConfig(spec.cpus(), irqchip, ram, summary);
+            return new Machine(vm, assembly.serial(), bootTimer, console, resources, init, spec.traceExits(),
+                    kvm.getMsrIndexList(), config, buildStart, io, virtio, listeners);
         } catch (RuntimeException e) {
             vm.close();
             closeAll(resources);
@@ -169,14 +187,134 @@ public final class Machine implements AutoCloseable {
 
     /** Starts the I/O thread and the vCPUs: CREATED → RUNNING. */
     public void start() {
+        start(false);
+    }
+
+    /**
+     * CREATED → PAUSED: every vCPU is set up (a restored one: its state restored) and parked before it
+     * enters the guest; {@link #resume()} runs them.
+     */
+    public void startPaused() {
+        start(true);
+    }
+
+    private void start(boolean paused) {
         vm.start(vcpu -> {
-            vcpuInit.configure(vcpu);
+            vcpuSetup.configure(vcpu);
             if (vcpu.id() == 0) {
                 long now = System.nanoTime();
                 firstRunNanos = now;
                 listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
             }
-        }, spec.traceExits() ? line -> System.err.println(line) : null);
+        }, traceExits ? line -> System.err.println(line) : null, paused);
+    }
+
+    /**
+     * Takes a snapshot into {@code dir} (created if need be): pauses the machine if it runs, reads every
+     * vCPU's and the VM's state, writes the memory file (sparse) and state.json, then resumes it if
+     * {@code resume} and it was running (else it stays paused). A snapshot of a clone leaves the clones
+     * that map the directory's old memory file untouched (files are replaced by rename).
+     *
+     * @throws SnapshotException when this machine has devices whose state cannot be saved yet
+     * @throws IllegalStateException when the machine is neither running nor paused
+     */
+    public SnapshotResult snapshot(Path dir, boolean resume) throws IOException {
+        if (!virtio.transports().isEmpty()) {
+            throw new SnapshotException("cannot snapshot: this jvmm cannot save the state of virtio devices yet "
+                    + "(disk, net, rng); snapshot a machine without them");
+        }
+        if (irqchip) {
+            // With an irqchip the guest drives the 16550A with interrupts: its registers must travel too.
+            throw new SnapshotException("cannot snapshot: this jvmm cannot save the serial port's state yet, "
+                    + "which a guest with an interrupt controller depends on");
+        }
+        long start = System.nanoTime();
+        boolean wasRunning = vm.state() == MachineState.RUNNING;
+        if (wasRunning) {
+            vm.pause();
+        }
+        try {
+            long paused = System.nanoTime();
+            List<VcpuState> vcpus = new ArrayList<>();
+            vm.onEachVcpu(v -> vcpus.add(VcpuState.capture(v, msrIndices, irqchip)));
+            VmState vmState = irqchip ? VmState.capture(vm.vm()) : null;
+            long stateRead = System.nanoTime();
+            Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve(StateFile.NAME)); // no state.json beside a half-written memory file
+            MemoryFile.Written mem = MemoryFile.write(dir.resolve(StateFile.MEMORY_NAME), vm.memory().regions(), vm::ramFd);
+            long memoryWritten = System.nanoTime();
+            // Device records go here (one SnapshotState.DeviceRecord per device) once devices hand out their state.
+            StateFile.write(dir, new SnapshotState(config, vcpus, vmState, List.of()));
+            long end = System.nanoTime();
+            return new SnapshotResult(dir, mem.length(), mem.dataBytes(), Duration.ofNanos(paused - start),
+                    Duration.ofNanos(stateRead - paused), Duration.ofNanos(memoryWritten - stateRead),
+                    Duration.ofNanos(end - start));
+        } finally {
+            if (wasRunning && resume) {
+                vm.resume();
+            }
+        }
+    }
+
+    /**
+     * What {@link #snapshot} did: the memory file's length and the bytes of data in it (the rest are
+     * holes), and how long pausing, reading the state, writing memory and the whole took.
+     */
+    public record SnapshotResult(Path dir, long memoryBytes, long memoryDataBytes, Duration pause, Duration state,
+                                 Duration memory, Duration total) {
+    }
+
+    /**
+     * Builds a machine from the snapshot in {@code dir}: a new VM whose RAM is the memory file mapped
+     * MAP_PRIVATE (read when first touched, written copy-on-write: the file must stay as it is while the
+     * machine lives; several machines may map one file, each writes privately), the VM-wide state
+     * restored, the devices wired; each vCPU's state is restored on its thread when the machine is
+     * started ({@link #start()}, or {@link #startPaused()}). Everything in the state file is checked
+     * before anything is built.
+     *
+     * @throws SnapshotException naming the file, record and field that cannot be restored
+     */
+    public static Machine restore(Hypervisor hypervisor, Path dir, OutputStream consoleOut, long processStartNanos) {
+        long buildStart = System.nanoTime();
+        SnapshotState state = StateFile.read(dir);
+        for (int i = 0; i < state.devices().size(); i++) {
+            SnapshotState.DeviceRecord d = state.devices().get(i);
+            throw new SnapshotException(dir.resolve(StateFile.NAME) + ": devices[" + i + "] (" + d.name() + "): kind \""
+                    + d.kind() + "\" is not one this jvmm can restore");
+        }
+        int maxVcpus = hypervisor.maxVcpus();
+        if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {
+            throw new SnapshotException(dir.resolve(StateFile.NAME) + ": machine.cpus: " + state.machine().cpus()
+                    + " is more than this host's KVM allows (" + maxVcpus + ")");
+        }
+        Kvm kvm = hypervisor.kvm();
+        SnapshotState.MachineConfig config = state.machine();
+        VirtualMachine vm = VirtualMachine.create(kvm, new VirtualMachine.Config(config.ram(), config.cpus(),
+                config.irqchip(), dir.resolve(StateFile.MEMORY_NAME)));
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            IoEventLoop io = vm.io();
+            KvmWiring wiring = new KvmWiring(vm, io);
+            resources.addFirst(wiring);
+            MachineListeners listeners = new MachineListeners();
+            ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
+            BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
+            Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop);
+            VirtioDevices virtio = VirtioDevices.none();
+            resources.add(virtio);
+            vm.stats().onFirstExit(listeners::firstGuestExit);
+            bootTimer.fired().thenAccept(listeners::bootTimerFired);
+            if (state.vm() != null) {
+                state.vm().restore(vm.vm());   // VM-wide state before the vCPUs' (as the snap-probe measured it works)
+            }
+            VirtualMachine.VcpuSetup setup = vcpu -> state.vcpus().get(vcpu.id()).restore(vcpu);
+            return new Machine(vm, serial, bootTimer, console, resources, setup, false, kvm.getMsrIndexList(),
+                    config, buildStart, io, virtio, listeners);
+        } catch (RuntimeException e) {
+            vm.close();
+            closeAll(resources);
+            throw e;
+        }
     }
 
     /**

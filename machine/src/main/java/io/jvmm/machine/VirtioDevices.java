@@ -40,6 +40,11 @@ final class VirtioDevices implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final StringBuilder cmdline = new StringBuilder();
 
+    /** No virtio devices (a restored machine, until device records are restored). */
+    static VirtioDevices none() {
+        return new VirtioDevices();
+    }
+
     /** Creates and wires every virtio device {@code spec} asks for. */
     static VirtioDevices attach(VmWiring wiring, MachineSpec spec) {
         VirtioDevices d = new VirtioDevices();

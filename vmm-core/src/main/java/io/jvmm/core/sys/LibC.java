@@ -59,6 +59,8 @@ final class LibC {
     static final Lazy MEMFD_CREATE = new Lazy(() -> errnoHandle("memfd_create",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)));
     static final Lazy FTRUNCATE = new Lazy(() -> errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG)));
+    // off_t lseek(int fd, off_t offset, int whence)
+    static final Lazy LSEEK = new Lazy(() -> errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT)));
     static final Lazy EVENTFD = new Lazy(() -> errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)));
     static final Lazy READ = new Lazy(() -> errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
     static final Lazy WRITE = new Lazy(() -> errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));

@@ -177,6 +177,30 @@ public final class Sys {
         return owned;
     }
 
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
+
+    /**
+     * lseek(2) with SEEK_DATA or SEEK_HOLE: the next offset at or after {@code offset} that holds data
+     * (or starts a hole); -1 when there is no more data (ENXIO).
+     */
+    public static long lseek(int fd, long offset, int whence) {
+        long r;
+        try {
+            r = (long) LibC.LSEEK.get().invokeExact(LibC.capture(), fd, offset, whence);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (r < 0) {
+            int e = LibC.errno();
+            if (e == Errno.ENXIO) {
+                return -1;
+            }
+            throw new SysCallException("lseek", e);
+        }
+        return r;
+    }
+
     /** eventfd(2), close-on-exec. */
     public static OwnedFd eventfd(int flags) {
         int fd;
