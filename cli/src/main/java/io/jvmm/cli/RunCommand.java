@@ -19,7 +19,10 @@ import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.HypervisorException;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
+import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.snapshot.SnapshotException;
+import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -116,6 +119,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Stop the guest after this many seconds (0: never).")
     long timeoutSeconds;
 
+    @Option(names = "--snapshot-at", paramLabel = "WHEN",
+            description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest signals it has booted (the boot timer).")
+    String snapshotAt;
+
+    @Option(names = "--snapshot-dir", paramLabel = "DIR", description = "Where --snapshot-at writes the snapshot (state.json, memory.bin).")
+    Path snapshotDir;
+
+    @Option(names = "--exit-after-snapshot", description = "With --snapshot-at: stop the guest once the snapshot is written.")
+    boolean exitAfterSnapshot;
+
+    @Option(names = "--restore", paramLabel = "DIR",
+            description = "Resume the snapshot in DIR (taken with --snapshot-at) instead of booting; kernel and device options do not apply.")
+    Path restoreDir;
+
     // jvmm bench: the child reports its phase times and memory through the bench's machine listener.
     @Option(names = "--timings-json", paramLabel = "FILE", hidden = true)
     Path timingsJson;
@@ -123,6 +140,10 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long processStart = ProcessStart.nanos();
+        checkSnapshotOptions();
+        if (restoreDir != null) {
+            return restore(processStart);
+        }
         MachineSpec spec = spec();
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
@@ -138,6 +159,9 @@ final class RunCommand implements Callable<Integer> {
                 if (timingsJson != null) {
                     machine.addListener(BenchTimings.writingTo(timingsJson));
                 }
+                if (snapshotAt != null) {
+                    machine.addListener(snapshotWhenReady(machine));
+                }
                 GuestProfile profile = profileIntervalMs != null
                         ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
                 int status = runToEnd(machine);
@@ -145,6 +169,57 @@ final class RunCommand implements Callable<Integer> {
                     System.err.print(profile.report(loadSystemMap(spec), 30));
                 }
                 return status;
+            }
+        }
+    }
+
+    private void checkSnapshotOptions() {
+        if (snapshotAt != null && !snapshotAt.equals("ready")) {
+            throw new UserError("--snapshot-at must be 'ready' (when the guest has booted), got '" + snapshotAt + "'");
+        }
+        if (snapshotAt != null && snapshotDir == null) {
+            throw new UserError("--snapshot-at needs --snapshot-dir DIR");
+        }
+        if (snapshotAt == null && (snapshotDir != null || exitAfterSnapshot)) {
+            throw new UserError("--snapshot-dir and --exit-after-snapshot go with --snapshot-at ready");
+        }
+        if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || !disks.isEmpty()
+                || !nets.isEmpty() || rng || cmdline != null || append != null)) {
+            throw new UserError("--restore resumes the snapshot's own machine: it takes no kernel, device or --snapshot-at options");
+        }
+    }
+
+    /** Snapshots once the guest's boot timer fires; on a thread of its own (the timer fires on a vCPU's). */
+    private MachineListener snapshotWhenReady(Machine machine) {
+        return new MachineListener() {
+            @Override
+            public void bootTimerFired(BootTimer.BootTime time) {
+                Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
+                    try {
+                        Machine.SnapshotResult r = machine.snapshot(snapshotDir, !exitAfterSnapshot);
+                        System.err.printf("jvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)%n",
+                                r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
+                        if (exitAfterSnapshot) {
+                            machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
+                    }
+                });
+            }
+        };
+    }
+
+    private int restore(long processStart) throws InterruptedException {
+        try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
+            Machine machine;
+            try {
+                machine = Machine.restore(hypervisor, restoreDir, new FileOutputStream(FileDescriptor.out), processStart);
+            } catch (SnapshotException e) {
+                throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
+            try (machine) {
+                return runToEnd(machine);
             }
         }
     }

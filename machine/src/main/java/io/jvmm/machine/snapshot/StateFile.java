@@ -389,7 +389,7 @@ public final class StateFile {
     }
 
     /** "real mode", "protected mode, ring 0", "long mode, ring 3": for people reading the file. */
-    static String mode(byte[] sregs) {
+    public static String mode(byte[] sregs) {
         MemorySegment s = MemorySegment.ofArray(sregs);
         long cr0 = s.get(U64, KvmSregs.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("cr0")));
         long efer = s.get(U64, KvmSregs.LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("efer")));

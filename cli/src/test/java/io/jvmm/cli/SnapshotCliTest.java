@@ -1,0 +1,80 @@
+package io.jvmm.cli;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code jvmm run --snapshot-at ready --snapshot-dir DIR --exit-after-snapshot}, then {@code jvmm run
+ * --restore DIR} in a new process: the restored guest answers what is typed on its console.
+ */
+@Tag("kvm")
+@Timeout(180)
+class SnapshotCliTest {
+    /**
+     * A long-mode guest that signals "booted" on the boot timer, then echoes each console byte plus one
+     * (polling the 16550's LSR) and halts on 'q'.
+     * <pre>
+     *   0x00 b8 00 00 00 c0     mov eax, 0xc0000000       ; boot timer
+     *   0x05 c6 00 7b           mov byte [rax], 123
+     *   0x08 66 ba fd 03  wait: mov dx, 0x3fd             ; LSR
+     *   0x0c ec           poll: in al, dx
+     *   0x0d a8 01              test al, 1                ; UART_LSR_DR
+     *   0x0f 74 fb              jz poll
+     *   0x11 66 ba f8 03        mov dx, 0x3f8             ; RBR / THR
+     *   0x15 ec                 in al, dx
+     *   0x16 3c 71              cmp al, 'q'
+     *   0x18 74 05              je done
+     *   0x1a fe c0              inc al
+     *   0x1c ee                 out dx, al
+     *   0x1d eb e9              jmp wait
+     *   0x1f f4           done: hlt
+     * </pre>
+     */
+    static final byte[] ECHO_GUEST = {(byte) 0xb8, 0x00, 0x00, 0x00, (byte) 0xc0, (byte) 0xc6, 0x00, 0x7b,
+            0x66, (byte) 0xba, (byte) 0xfd, 0x03, (byte) 0xec, (byte) 0xa8, 0x01, 0x74, (byte) 0xfb,
+            0x66, (byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xec, 0x3c, 0x71, 0x74, 0x05, (byte) 0xfe, (byte) 0xc0,
+            (byte) 0xee, (byte) 0xeb, (byte) 0xe9, (byte) 0xf4};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void snapshotWhenReadyThenRestoreInANewProcessAndType() throws Exception {
+        Path kvm = Path.of("/dev/kvm");
+        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: KVM tests skipped");
+        Path bin = Files.write(dir.resolve("echo.bin"), ECHO_GUEST);
+        Path snap = dir.resolve("snap");
+        JvmmProcess.Result taken = JvmmProcess.run(120, null, "run", "--kernel-format", "raw", "--kernel", bin.toString(),
+                "--entry", "long:0x1000", "--memory", "256M", "--snapshot-at", "ready", "--snapshot-dir", snap.toString(),
+                "--exit-after-snapshot");
+        assertEquals(0, taken.status(), taken.stderr());
+        assertTrue(taken.stderr().contains("jvmm: snapshot in " + snap), taken.stderr());
+        System.err.print(taken.stderr());
+        assertEquals(256L << 20, Files.size(snap.resolve("memory.bin")));
+
+        JvmmProcess.Result shown = JvmmProcess.run(60, null, "snapshot", "show", snap.toString());
+        assertEquals(0, shown.status(), shown.stderr());
+        assertTrue(shown.stdout().contains("vcpu 0: long mode, ring 0, rip 0x10"), shown.stdout());
+
+        long t0 = System.nanoTime();
+        JvmmProcess.Result restored = JvmmProcess.run(60, "abcq".getBytes(StandardCharsets.US_ASCII),
+                "run", "--restore", snap.toString());
+        System.err.printf("jvmm run --restore, whole process (JVM start, restore, echo, exit): %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+        assertEquals(0, restored.status(), restored.stderr());
+        assertEquals("bcd", restored.stdout(), restored.stderr());
+
+        JvmmProcess.Result bad = JvmmProcess.run(60, null, "run", "--restore", dir.toString());
+        assertEquals(1, bad.status(), bad.stderr());
+        assertTrue(bad.stderr().contains(dir.resolve("state.json") + ": no such file"), bad.stderr());
+    }
+}
