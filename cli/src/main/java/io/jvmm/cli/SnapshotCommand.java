@@ -1,7 +1,5 @@
 package io.jvmm.cli;
 
-import io.jvmm.core.kvm.KvmRegs;
-import io.jvmm.core.vm.VirtualMachine;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
@@ -39,13 +37,10 @@ final class SnapshotCommand implements Runnable {
             out.printf("snapshot %s (format %d.%d)%n", dir, StateFile.MAJOR, StateFile.MINOR);
             out.printf("machine: %d vCPU(s), %d MiB RAM, %s; %s%n", s.machine().cpus(), s.machine().memoryBytes() >> 20,
                     s.machine().irqchip() ? "in-kernel PIC/IOAPIC/LAPIC and PIT" : "no in-kernel irqchip", s.machine().summary());
-            for (VirtualMachine.RamRegion r : s.machine().ram()) {
-                out.printf("  RAM %s + 0x%x%n", r.start(), r.size());
-            }
+            out.printf("  RAM %s (guest-physical start+size)%n", s.machine().describeRam());
             for (VcpuState v : s.vcpus()) {
-                out.printf("vcpu %d: %s, rip 0x%x rsp 0x%x rflags 0x%x rax 0x%x; %d MSRs, %d CPUID leaves%n", v.id(),
-                        StateFile.mode(v.sregs()), v.reg(KvmRegs.Reg.rip), v.reg(KvmRegs.Reg.rsp), v.reg(KvmRegs.Reg.rflags),
-                        v.reg(KvmRegs.Reg.rax), v.msrs().size(), v.cpuid().size());
+                out.printf("vcpu %d: %s, rip 0x%x rsp 0x%x rflags 0x%x rax 0x%x; %d MSRs saved%n", v.id(), v.mode(),
+                        v.reg("rip"), v.reg("rsp"), v.reg("rflags"), v.reg("rax"), v.msrs().size());
             }
             out.println(s.vm() != null ? "vm: PIC master/slave, IOAPIC, PIT, kvm-clock saved" : "vm: no VM-wide state (no irqchip)");
             out.println("devices: " + (s.devices().isEmpty() ? "none saved" : ""));

