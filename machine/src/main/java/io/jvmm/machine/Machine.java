@@ -58,6 +58,8 @@ public final class Machine implements AutoCloseable {
     private final boolean irqchip;
     private final int[] msrIndices;
     private final SnapshotState.MachineConfig config;
+    /** A restored machine's device state, written once every vCPU's state is restored (null when built). */
+    private volatile Runnable restoreDevices;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -202,14 +204,30 @@ public final class Machine implements AutoCloseable {
     }
 
     private void start(boolean paused) {
-        vm.start(vcpu -> {
-            vcpuSetup.configure(vcpu);
-            if (vcpu.id() == 0) {
-                long now = System.nanoTime();
-                firstRunNanos = now;
-                listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
-            }
-        }, traceExits ? line -> System.err.println(line) : null, paused);
+        Runnable devices = restoreDevices;
+        if (devices == null) {
+            vm.start(vcpu -> {
+                vcpuSetup.configure(vcpu);
+                if (vcpu.id() == 0) {
+                    long now = System.nanoTime();
+                    firstRunNanos = now;
+                    listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
+                }
+            }, traceExits ? line -> System.err.println(line) : null, paused);
+            return;
+        }
+        // Restored: KVM state first (each vCPU on its thread, then parked), then the devices, whose
+        // interrupts (a 16550A's pending THRE) must reach the restored IOAPIC and local APICs, not be
+        // overwritten by them; then the guest runs.
+        vm.start(vcpuSetup, traceExits ? line -> System.err.println(line) : null, true);
+        devices.run();
+        restoreDevices = null;
+        long now = System.nanoTime();
+        firstRunNanos = now;
+        listeners.firstRun(now);
+        if (!paused && vm.state() == MachineState.PAUSED) { // not when a vCPU's restore failed (it stopped the machine)
+            vm.resume();
+        }
     }
 
     /**
@@ -271,8 +289,8 @@ public final class Machine implements AutoCloseable {
      * Builds a machine from the snapshot in {@code dir}: a new VM whose RAM is the memory file mapped
      * MAP_PRIVATE (read when first touched, written copy-on-write: the file must stay as it is while the
      * machine lives; several machines may map one file, each writes privately), the VM-wide state
-     * restored, the devices wired; each vCPU's state is restored on its thread when the machine is
-     * started ({@link #start()}, or {@link #startPaused()}). Everything in the state file is checked
+     * restored, the devices wired; when the machine is started ({@link #start()}, or {@link #startPaused()})
+     * each vCPU's state is restored on its thread, then the devices' state, then the guest runs (or stays paused). Everything in the state file is checked
      * before anything is built.
      *
      * @throws SnapshotException naming the file, record and field that cannot be restored
@@ -308,9 +326,6 @@ public final class Machine implements AutoCloseable {
             ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop);
-            if (serialState != null) {
-                serialState.restore(serial);
-            }
             VirtioDevices virtio = VirtioDevices.none();
             resources.add(virtio);
             vm.stats().onFirstExit(listeners::firstGuestExit);
@@ -319,8 +334,15 @@ public final class Machine implements AutoCloseable {
                 state.vm().restore(vm.vm());   // VM-wide state before the vCPUs' (as the snap-probe measured it works)
             }
             VirtualMachine.VcpuSetup setup = vcpu -> state.vcpus().get(vcpu.id()).restore(vcpu);
-            return new Machine(vm, serial, bootTimer, console, resources, setup, false, kvm.getMsrIndexList(),
+            Machine m = new Machine(vm, serial, bootTimer, console, resources, setup, false, kvm.getMsrIndexList(),
                     config, buildStart, io, virtio, listeners);
+            SerialRegisters serialRecord = serialState;
+            m.restoreDevices = () -> {
+                if (serialRecord != null) {
+                    serialRecord.restore(serial);
+                }
+            };
+            return m;
         } catch (RuntimeException e) {
             vm.close();
             closeAll(resources);
