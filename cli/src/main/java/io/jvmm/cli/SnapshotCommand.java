@@ -43,7 +43,7 @@ final class SnapshotCommand implements Runnable {
                         v.reg("rip"), v.reg("rsp"), v.reg("rflags"), v.reg("rax"), v.msrs().size());
             }
             out.println(s.vm() != null ? "vm: PIC master/slave, IOAPIC, PIT, kvm-clock saved" : "vm: no VM-wide state (no irqchip)");
-            out.println("devices: " + (s.devices().isEmpty() ? "none saved" : ""));
+            out.println(s.devices().isEmpty() ? "devices: none saved" : "devices:");
             for (SnapshotState.DeviceRecord d : s.devices()) {
                 out.printf("  %s (%s): %s%n", d.name(), d.kind(), d.state());
             }
