@@ -297,6 +297,12 @@ final class RunCommand implements Callable<Integer> {
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
+        if (snapshotAt != null) {
+            // A restore can set kvm-clock (KVM_SET_CLOCK) but not the guest TSC on every host: a guest on the TSC
+            // clocksource sees its clock jump by the time since the snapshot and, with a periodic tick, runs every
+            // missed tick (seconds per minute of snapshot age on emulating hosts). See docs/snapshots.md.
+            b.append("clocksource=kvm-clock");
+        }
         b.append(append);
         for (String d : disks) {
             b.disk(SpecOptions.disk(d));
