@@ -162,12 +162,13 @@ public final class Serial implements BusDevice {
     /**
      * The UART's registers and RX FIFO, for a snapshot.
      *
-     * <p>Precondition: the device is quiescent — the machine has paused the vCPUs (no register access in
-     * flight) and stopped feeding console input; the lock is taken all the same. What the record leaves to
-     * the console front end: input the host still holds (offered but not taken, or not offered yet) stays
-     * with the front end, which offers it to whichever UART runs next; guest output already transmitted
-     * but not yet written to the sink is not part of the guest's state either (the guest saw it sent) —
-     * the machine drains it with {@link #flush()} when it pauses.
+     * <p>Precondition: the device is quiescent — the machine has paused the vCPUs, so no register access is
+     * in flight. Console input may still arrive: the record is taken under the lock, and a byte taken after
+     * it was typed after the snapshot. What the record leaves to the console front end: input the host
+     * still holds (offered but not taken, or not offered yet) stays with the front end, which offers it to
+     * whichever UART runs next; guest output already transmitted but not yet written to the sink is not
+     * guest state either (the guest saw it sent) — the machine drains it with {@link #flush()} when it
+     * pauses. After {@link #restore} the front end offers input as to a new UART.
      */
     public SerialState state() {
         lock.lock();
