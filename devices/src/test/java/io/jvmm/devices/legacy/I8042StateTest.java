@@ -90,6 +90,38 @@ class I8042StateTest {
         }
     }
 
+    /** Any change to a valid record is refused with a DeviceStateException or restored exactly as given. */
+    @Test
+    void randomlyTamperedRecordsAreRefusedOrRestoredExactly() {
+        command(kbc, I8042_CMD_CTL_TEST);
+        command(kbc, I8042_CMD_KBD_LOOP);
+        I8042State ok = kbc.state();
+        Random random = new Random(11);
+        String[] ints = {"ctr", "outputPort", "pendingCommand", "lastData"};
+        int[] interesting = {-1, 0, 1, 2, 3, 0x20, 0x60, 0xaa, 0xd1, 0xd2, 0xd3, 0xd4, 0xfe, 0xff, 0x100};
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            I8042State bad;
+            if (random.nextInt(4) == 0) {
+                List<I8042State.Reply> replies = new ArrayList<>();
+                int n = random.nextInt(20);
+                for (int j = 0; j < n; j++) {
+                    replies.add(new I8042State.Reply(interesting[random.nextInt(interesting.length)], random.nextBoolean()));
+                }
+                bad = with(ok, "outputBuffer", replies);
+            } else {
+                bad = with(ok, ints[random.nextInt(ints.length)],
+                        random.nextBoolean() ? random.nextInt() : interesting[random.nextInt(interesting.length)]);
+            }
+            try {
+                assertEquals(bad, I8042.restore(bad, () -> { }).state());
+            } catch (DeviceStateException e) {
+                refused++;
+            }
+        }
+        assertTrue(refused > 100 && refused < 1000, "refused " + refused);
+    }
+
     private static void assertRefused(I8042State bad, String message) {
         DeviceStateException e = assertThrows(DeviceStateException.class, () -> I8042.restore(bad, () -> { }));
         assertEquals(message, e.getMessage());

@@ -153,6 +153,30 @@ class SerialStateTest {
         assertRefused(with(ok, "rxFifo", null), "serial: rxFifo is missing");
     }
 
+    /** Any change to a valid record is refused with a DeviceStateException or restored exactly as given. */
+    @Test
+    void randomlyTamperedRecordsAreRefusedOrRestoredExactly() {
+        SerialState ok = busy();
+        Random random = new Random(5);
+        String[] ints = {"dll", "dlm", "ier", "fcr", "lcr", "mcr", "scr", "msrDeltas"};
+        int[] interesting = {0, 1, 0x0f, 0x10, 0x1f, 0x20, 0x80, 0xc1, 0xff, 0x100, -1, Integer.MIN_VALUE};
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            SerialState bad = switch (random.nextInt(4)) {
+                case 0 -> with(ok, "overrun", random.nextBoolean());
+                case 1 -> with(ok, "rxFifo", new byte[random.nextInt(20)]);
+                default -> with(ok, ints[random.nextInt(ints.length)],
+                        random.nextBoolean() ? random.nextInt() : interesting[random.nextInt(interesting.length)]);
+            };
+            try {
+                assertEquals(bad, Serial.restore(bad, new CountingLine(), new ByteArrayOutputStream()).state());
+            } catch (DeviceStateException e) {
+                refused++;
+            }
+        }
+        assertTrue(refused > 100 && refused < 1000, "refused " + refused);
+    }
+
     @Test
     void recordIsImmutable() {
         SerialState s = busy();
