@@ -81,6 +81,7 @@ class VirtioMmioStateTest {
 
     @Test
     void liveQueuesRoundTripAndCarryOnAtTheNextUsedIndex() {
+        tearDown(); // each round builds its own VM
         for (boolean eventIdx : new boolean[] {false, true}) {
             setUp();
             VirtioTestDriver.DriverQueue[] qs = busyDevice(eventIdx, 5);
@@ -155,6 +156,7 @@ class VirtioMmioStateTest {
         assertEquals(failed, restore(failed, new RecordingDevice()).state());
 
         // A live queue disabled by QueueReady 0, and a live queue broken by a bad avail idx.
+        tearDown(); // a fresh VM for the second part
         setUp();
         VirtioTestDriver.DriverQueue[] qs = busyDevice(false, 2);
         driver.writeReg(VIRTIO_MMIO_QUEUE_SEL, 1);
@@ -184,6 +186,7 @@ class VirtioMmioStateTest {
     @Test
     void randomDriverTrafficRoundTrips() {
         Random random = new Random(1234);
+        tearDown(); // each run builds its own VM
         for (int run = 0; run < 100; run++) {
             setUp();
             boolean eventIdx = random.nextBoolean();

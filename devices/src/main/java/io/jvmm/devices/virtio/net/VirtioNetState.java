@@ -2,6 +2,7 @@ package io.jvmm.devices.virtio.net;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * The state of a {@link VirtioNet} beside its queues (which are in the transport's record), as
@@ -27,13 +28,13 @@ public record VirtioNetState(String mac, boolean offloads, boolean vnetHeader, b
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof VirtioNetState s && java.util.Objects.equals(mac, s.mac) && offloads == s.offloads
+        return o instanceof VirtioNetState s && Objects.equals(mac, s.mac) && offloads == s.offloads
                 && vnetHeader == s.vnetHeader && Arrays.equals(rxPendingFrame, s.rxPendingFrame);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(mac, offloads, vnetHeader) * 31 + Arrays.hashCode(rxPendingFrame);
+        return Objects.hash(mac, offloads, vnetHeader) * 31 + Arrays.hashCode(rxPendingFrame);
     }
 
     @Override
