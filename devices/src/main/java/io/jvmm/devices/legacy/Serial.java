@@ -159,6 +159,65 @@ public final class Serial implements BusDevice {
         this.output = new SerialOutput(sink);
     }
 
+    /**
+     * The UART's registers and RX FIFO, for a snapshot.
+     *
+     * <p>Precondition: the device is quiescent — the machine has paused the vCPUs, so no register access is
+     * in flight. Console input may still arrive: the record is taken under the lock, and a byte taken after
+     * it was typed after the snapshot. What the record leaves to the console front end: input the host
+     * still holds (offered but not taken, or not offered yet) stays with the front end, which offers it to
+     * whichever UART runs next; guest output already transmitted but not yet written to the sink is not
+     * guest state either (the guest saw it sent) — the machine drains it with {@link #flush()} when it
+     * pauses. After {@link #restore} the front end offers input as to a new UART.
+     */
+    public SerialState state() {
+        lock.lock();
+        try {
+            byte[] fifo = new byte[rxCount];
+            for (int i = 0; i < rxCount; i++) {
+                fifo[i] = rxFifo[(rxHead + i) % FIFO_SIZE];
+            }
+            return new SerialState(dll, dlm, ier, fcr, lcr, mcr, scr, overrun, thrPending, msrDeltas, fifo);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A UART in the state a snapshot recorded. The record is untrusted: a register bit the 16550A does not
+     * have or a FIFO longer than the receiver's throws {@link io.jvmm.devices.DeviceStateException} naming
+     * the field, before anything is built. The IRQ output level is recomputed from the registers and no
+     * edge is sent: an interrupt pending at the snapshot was already delivered (the interrupt controller's
+     * state is restored with the VM's).
+     *
+     * @param irq  as for {@link #Serial(InterruptLine, OutputStream)}
+     * @param sink as for {@link #Serial(InterruptLine, OutputStream)}
+     */
+    public static Serial restore(SerialState state, InterruptLine irq, OutputStream sink) {
+        Objects.requireNonNull(state, "state").validate();
+        Serial uart = new Serial(irq, sink);
+        uart.lock.lock();
+        try {
+            uart.dll = state.dll();
+            uart.dlm = state.dlm();
+            uart.ier = state.ier();
+            uart.fcr = state.fcr();
+            uart.lcr = state.lcr();
+            uart.mcr = state.mcr();
+            uart.scr = state.scr();
+            uart.overrun = state.overrun();
+            uart.thrPending = state.thrPending();
+            uart.msrDeltas = state.msrDeltas();
+            for (byte b : state.rxFifo()) {
+                uart.rxPush(b);
+            }
+            uart.irqLevel = uart.pendingInterrupt() != UART_IIR_NO_INT;
+        } finally {
+            uart.lock.unlock();
+        }
+        return uart;
+    }
+
     @Override
     public void read(long offset, byte[] data) {
         boolean raise = false;
