@@ -7,6 +7,7 @@ import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.vm.ExitStats;
+import io.jvmm.core.vm.ExitTrace;
 import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.vm.VirtualMachine;
@@ -52,6 +53,7 @@ public final class Machine implements AutoCloseable {
     private static final AtomicBoolean PROFILE_WARNED = new AtomicBoolean();
 
     private final IoEventLoop io;
+    private volatile ExitTrace exitTrace; // set by start() in summary mode
     private final VirtioDevices virtio;
     private final List<AutoCloseable> inputs = new ArrayList<>();
 
@@ -169,6 +171,14 @@ public final class Machine implements AutoCloseable {
 
     /** Starts the I/O thread and the vCPUs: CREATED → RUNNING. */
     public void start() {
+        switch (spec.exitTrace()) {
+            case LINES -> vm.traceExits(ExitTrace.lines(System.err::println));
+            case SUMMARY -> {
+                exitTrace = ExitTrace.summary();
+                vm.traceExits(exitTrace);
+            }
+            case OFF -> { }
+        }
         vm.start(vcpu -> {
             vcpuInit.configure(vcpu);
             if (vcpu.id() == 0) {
@@ -176,7 +186,16 @@ public final class Machine implements AutoCloseable {
                 firstRunNanos = now;
                 listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
             }
-        }, spec.traceExits() ? line -> System.err.println(line) : null);
+        }, null);
+    }
+
+    /**
+     * With {@link MachineSpec.ExitTraceMode#SUMMARY}: the exits so far by device and register, with counts
+     * and the time jvmm spent handling them; empty otherwise.
+     */
+    public Optional<String> exitTraceSummary() {
+        ExitTrace t = exitTrace;
+        return t == null ? Optional.empty() : Optional.of(t.summaryReport());
     }
 
     /**

@@ -90,6 +90,13 @@ public final class BootTimer implements BusDevice {
         return timer;
     }
 
+    /** For exit traces: a write of 123 at offset 0 is the guest saying it has booted. */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        boolean signal = write && offset == 0 && data.length == 1 && (data[0] & 0xff) == MAGIC_VALUE_SIGNAL_GUEST_BOOT_COMPLETE;
+        return new Register("boot-timer", signal ? "the guest has booted (123)" : "ignored");
+    }
+
     @Override
     public void read(long offset, byte[] data) {
         Arrays.fill(data, (byte) 0);

@@ -183,6 +183,32 @@ public final class I8042 implements BusDevice {
         }
     }
 
+    /** For exit traces: the data port or the status/command port, and the command's name for the ones that matter. */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        if (data.length == 0) {
+            return null;
+        }
+        int v = data[0] & 0xff;
+        if (offset == I8042_DATA_REG) {
+            return new Register("DATA", write ? "data for the controller or keyboard" : "output buffer");
+        }
+        if (offset != I8042_COMMAND_REG) {
+            return null;
+        }
+        if (!write) {
+            return new Register("STATUS", "status");
+        }
+        return new Register("COMMAND", switch (v) {
+            case I8042_CMD_PULSE_RESET -> "pulse the CPU reset line: the guest reboots";
+            case I8042_CMD_CTL_RCTR -> "read the control register";
+            case I8042_CMD_CTL_WCTR -> "write the control register";
+            case I8042_CMD_CTL_TEST -> "controller self-test";
+            case I8042_CMD_WRITE_OUTPUT_PORT -> "write the output port";
+            default -> "command 0x" + Integer.toHexString(v);
+        });
+    }
+
     private int status() {
         int str = I8042_STR_KEYLOCK;
         if ((ctr & I8042_CTR_SYSFLAG) != 0) {

@@ -398,6 +398,58 @@ public final class Serial implements BusDevice {
         };
     }
 
+    /**
+     * For exit traces: the register the access reached, named as in the 16550A data sheet (the offsets are
+     * serial_reg.h's UART_* constants), and the bits of the value that matter. Only the first byte of a
+     * wider access is described.
+     */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        if (offset < 0 || offset >= PORT_COUNT || data.length == 0) {
+            return null;
+        }
+        boolean dlab;
+        lock.lock();
+        try {
+            dlab = dlab(); // what the access saw: no access at offsets 0 and 1 changes LCR
+        } finally {
+            lock.unlock();
+        }
+        int v = data[0] & 0xff;
+        return switch ((int) offset) {
+            case UART_TX -> dlab ? new Register("DLL", "divisor latch low: baud rate")
+                    : write ? new Register("THR", "transmit") : new Register("RBR", "receive");
+            case UART_IER -> dlab ? new Register("DLM", "divisor latch high: baud rate")
+                    : new Register("IER", "interrupt enable: " + bits(v, UART_IER_RDI, "RDI", UART_IER_THRI, "THRI",
+                            UART_IER_RLSI, "RLSI", UART_IER_MSI, "MSI"));
+            case UART_IIR -> write ? new Register("FCR", "FIFO control")
+                    : new Register("IIR", (v & UART_IIR_NO_INT) != 0 ? "no interrupt pending" : switch (v & UART_IIR_ID) {
+                        case UART_IIR_THRI -> "interrupt: transmitter empty";
+                        case UART_IIR_RDI -> "interrupt: received data";
+                        case UART_IIR_RLSI -> "interrupt: line status";
+                        default -> "interrupt: modem status";
+                    });
+            case UART_LCR -> new Register("LCR", (v & UART_LCR_DLAB) != 0 ? "line control: DLAB on" : "line control");
+            case UART_MCR -> new Register("MCR", "modem control: " + bits(v, UART_MCR_DTR, "DTR", UART_MCR_RTS, "RTS",
+                    UART_MCR_OUT1, "OUT1", UART_MCR_OUT2, "OUT2", UART_MCR_LOOP, "LOOP"));
+            case UART_LSR -> new Register("LSR", "line status: " + bits(v, UART_LSR_DR, "DR", UART_LSR_OE, "OE",
+                    UART_LSR_THRE, "THRE", UART_LSR_TEMT, "TEMT"));
+            case UART_MSR -> new Register("MSR", "modem status");
+            default -> new Register("SCR", "scratch");
+        };
+    }
+
+    /** "DR THRE" for the set bits among (mask, name) pairs; "none" when none is set. */
+    private static String bits(int value, Object... maskNames) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < maskNames.length; i += 2) {
+            if ((value & (Integer) maskNames[i]) != 0) {
+                sb.append(sb.isEmpty() ? "" : " ").append(maskNames[i + 1]);
+            }
+        }
+        return sb.isEmpty() ? "none" : sb.toString();
+    }
+
     /** Returns true when the write ends a transmit burst (the output should be flushed). */
     private boolean writeRegister(int port, int value) {
         switch (port) {

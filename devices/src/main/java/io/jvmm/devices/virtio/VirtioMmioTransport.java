@@ -315,6 +315,12 @@ public final class VirtioMmioTransport implements BusDevice {
         }
     }
 
+    /** For exit traces: the register's name and meaning ({@link VirtioMmio#describe}). */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        return VirtioMmio.describe(offset, write, data);
+    }
+
     private synchronized int readRegister(int offset) {
         QueueConfig q = queueSel < queueConfigs.length ? queueConfigs[queueSel] : null;
         return switch (offset) {
