@@ -25,15 +25,24 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * what it shows must come out. In such a block ({@code ```sh runnable}) a line starting with {@code $ } is
  * a command, run with sh from the repository root ({@code ./jvmm} becomes this build's jvmm); the lines
  * after it are output it must print (stdout or stderr, each line somewhere, spacing and decimal figures
- * free, {@code …} matching anything) and it must exit 0.
+ * free, {@code …} matching anything) and it must exit 0. Blocks marked {@code runnable boot} boot the real
+ * guest (minutes on an emulating host): they run in the boot-tagged test, with the cached minimal image.
  */
 class DocsCommandsTest {
     /** surefire runs in the module's directory. */
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern DECIMAL = Pattern.compile("\\d+\\.\\d+");
+    private static final Pattern JVMM_WORD = Pattern.compile("(^|\\|\\s*)\\./jvmm ");
 
-    record Command(String source, String line, List<String> expected) {
+    record Command(String source, String line, List<String> expected, boolean boot) {
+        Command(String source, String line, List<String> expected) {
+            this(source, line, expected, false);
+        }
     }
+
+    /** Seconds a command may take: a quick one, and one that boots Linux on an emulating host. */
+    private static final long QUICK_S = 120;
+    private static final long BOOT_S = 1500;
 
     @Test
     @Tag("kvm")
@@ -41,18 +50,43 @@ class DocsCommandsTest {
     void everyRunnableCommandInTheDocsPrintsWhatTheDocsShow() throws Exception {
         Path dev = Path.of("/dev/kvm");
         assumeTrue(Files.isReadable(dev) && Files.isWritable(dev), "no usable /dev/kvm on this host: docs commands not run");
+        List<Command> commands = commands(false);
+        assertFalse(commands.isEmpty(), "no runnable block found in the docs");
+        runAll(commands, QUICK_S);
+    }
+
+    /** The documented commands that boot the default Linux guest. */
+    @Test
+    @Tag("boot")
+    @Timeout(3 * BOOT_S)
+    void everyRunnableBootCommandInTheDocsPrintsWhatTheDocsShow() throws Exception {
+        BootTestImage.minimalOrSkip();
+        List<Command> commands = commands(true);
+        assertFalse(commands.isEmpty(), "no 'runnable boot' block found in the docs");
+        runAll(commands, BOOT_S);
+    }
+
+    private static List<Command> commands(boolean boot) throws IOException {
         List<Command> commands = new ArrayList<>();
         for (Path doc : documents()) {
-            commands.addAll(parse(ROOT.relativize(doc).toString(), Files.readString(doc)));
+            parse(ROOT.relativize(doc).toString(), Files.readString(doc)).stream()
+                    .filter(c -> c.boot() == boot).forEach(commands::add);
         }
-        assertFalse(commands.isEmpty(), "no runnable block found in the docs");
+        return commands;
+    }
+
+    private static void runAll(List<Command> commands, long timeoutSeconds) throws IOException, InterruptedException {
         for (Command c : commands) {
-            String output = run(c.line());
+            String output = run(c.line(), timeoutSeconds);
             for (String e : c.expected()) {
                 assertTrue(output.lines().anyMatch(l -> matches(e, l)),
-                        c.source() + ": `" + c.line() + "` did not print\n  " + e + "\nit printed:\n" + output);
+                        c.source() + ": `" + c.line() + "` did not print\n  " + e + "\nit printed:\n" + tail(output));
             }
         }
+    }
+
+    private static String tail(String s) {
+        return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
     }
 
     @Test
@@ -67,9 +101,13 @@ class DocsCommandsTest {
                 ```sh
                 $ not-runnable
                 ```
+                ```sh runnable boot
+                $ ./jvmm run
+                ready
+                ```
                 """;
-        assertEquals(List.of(new Command("x.md", "echo a", List.of("a")), new Command("x.md", "true", List.of())),
-                parse("x.md", md));
+        assertEquals(List.of(new Command("x.md", "echo a", List.of("a")), new Command("x.md", "true", List.of()),
+                new Command("x.md", "./jvmm run", List.of("ready"), true)), parse("x.md", md));
     }
 
     @Test
@@ -92,20 +130,23 @@ class DocsCommandsTest {
         List<Command> out = new ArrayList<>();
         boolean inBlock = false;
         boolean runnable = false;
+        boolean boot = false;
         String line = null;
         List<String> expected = new ArrayList<>();
         for (String l : markdown.split("\n", -1)) {
             if (l.startsWith("```")) {
                 if (inBlock && line != null) {
-                    out.add(new Command(source, line, List.copyOf(expected)));
+                    out.add(new Command(source, line, List.copyOf(expected), boot));
                 }
-                runnable = !inBlock && List.of(l.substring(3).trim().split("\\s+")).contains("runnable");
+                List<String> info = List.of(l.substring(3).trim().split("\\s+"));
+                runnable = !inBlock && info.contains("runnable");
+                boot = runnable && info.contains("boot");
                 inBlock = !inBlock;
                 line = null;
                 expected.clear();
             } else if (inBlock && runnable && l.startsWith("$ ")) {
                 if (line != null) {
-                    out.add(new Command(source, line, List.copyOf(expected)));
+                    out.add(new Command(source, line, List.copyOf(expected), boot));
                 }
                 line = l.substring(2);
                 expected.clear();
@@ -130,13 +171,14 @@ class DocsCommandsTest {
         return DECIMAL.matcher(s.trim().replaceAll("\\s+", " ")).replaceAll("#.#");
     }
 
-    private static String run(String line) throws IOException, InterruptedException {
+    private static String run(String line, long timeoutSeconds) throws IOException, InterruptedException {
         String jvmm = JvmmProcess.command().stream().map(DocsCommandsTest::shellQuote).collect(Collectors.joining(" "));
-        String script = line.startsWith("./jvmm ") ? jvmm + line.substring("./jvmm".length()) : line;
+        // ./jvmm at the start of the line or of a pipeline stage becomes this build's jvmm.
+        String script = JVMM_WORD.matcher(line).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(m.group(1) + jvmm + " "));
         Process p = new ProcessBuilder("sh", "-c", script).directory(ROOT.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] bytes = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "`" + line + "` did not end");
+        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "`" + line + "` did not end");
         String output = new String(bytes, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), "`" + line + "` failed:\n" + output);
         return output;
