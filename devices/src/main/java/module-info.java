@@ -3,6 +3,7 @@ module io.jvmm.devices {
     requires transitive io.jvmm.core;
     requires org.slf4j;
 
+    exports io.jvmm.devices;
     exports io.jvmm.devices.legacy;
     exports io.jvmm.devices.virtio;
     exports io.jvmm.devices.virtio.blk;

@@ -85,8 +85,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print exit statistics and boot time on stderr when the guest ends.")
     boolean stats;
 
-    @Option(names = "--trace-exits", description = "Print one line per vCPU exit on stderr (vCPU, kind, port/address, data).")
-    boolean traceExits;
+    @Option(names = "--trace-exits", paramLabel = "MODE", arity = "0..1", fallbackValue = "lines",
+            description = {"Trace vCPU exits on stderr: 'lines' (the default) prints one line per exit, naming the device, "
+                    + "the register and what the access means; 'summary' prints exits by device and register, with counts "
+                    + "and handling time, when the guest ends."})
+    String traceExits;
 
     @Option(names = "--disk", paramLabel = "PATH[,ro]",
             description = "A raw disk image as virtio-blk (repeatable; the first is /dev/vda), locked while in use (shared with ,ro). With no --kernel, the default image's root disk is attached first, copy-on-write (see --keep-disk-changes).")
@@ -251,6 +254,10 @@ final class RunCommand implements Callable<Integer> {
                 System.err.print(machine.statsReport());
                 System.err.flush();
             }
+            machine.exitTraceSummary().ifPresent(s -> {
+                System.err.print(s);
+                System.err.flush();
+            });
             if (exit == null) {
                 System.err.println("jvmm: the guest did not stop");
                 return ErrorHandler.EXIT_FAILURE;
@@ -292,7 +299,7 @@ final class RunCommand implements Callable<Integer> {
                 .cpus(cpus)
                 .cpuClear(cpuFeatures())
                 .cpuProfile(profile())
-                .traceExits(traceExits)
+                .exitTrace(exitTraceMode())
                 .rng(rng);
         if (cmdline != null) {
             b.cmdline(cmdline);
@@ -344,6 +351,17 @@ final class RunCommand implements Callable<Integer> {
         } catch (MachineSpecException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    private MachineSpec.ExitTraceMode exitTraceMode() {
+        if (traceExits == null) {
+            return MachineSpec.ExitTraceMode.OFF;
+        }
+        return switch (traceExits) {
+            case "lines" -> MachineSpec.ExitTraceMode.LINES;
+            case "summary" -> MachineSpec.ExitTraceMode.SUMMARY;
+            default -> throw new UserError("--trace-exits must be lines or summary, got '" + traceExits + "'");
+        };
     }
 
     private Set<CpuFeature> cpuFeatures() {

@@ -32,11 +32,7 @@ class BootLinuxTest {
 
     @BeforeAll
     static void needImageAndKvm() {
-        Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
-        image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image in " + GuestImages.defaultCacheRoot()
-                + ": run ./jvmm images build (CI does) to run the boot tests");
+        image = BootTestImage.minimalOrSkip();
     }
 
     /**

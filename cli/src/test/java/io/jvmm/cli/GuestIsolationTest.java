@@ -45,12 +45,8 @@ class GuestIsolationTest {
     static ImageSet image;
 
     @BeforeAll
-    static void needImageKvmAndGcc() {
-        Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
-        image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image in " + GuestImages.defaultCacheRoot()
-                + ": run ./jvmm images build (CI does) to run the boot tests");
+    static void needImageAndKvm() {
+        image = BootTestImage.minimalOrSkip();
     }
 
     @Test

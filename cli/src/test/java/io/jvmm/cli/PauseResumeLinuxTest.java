@@ -79,11 +79,7 @@ class PauseResumeLinuxTest {
     @Test
     @Timeout(value = BOOT_TIMEOUT_S + 120, unit = TimeUnit.SECONDS)
     void linuxGuestPausedAndResumedDuringAndAfterBootAnswersAfterwards() throws Exception {
-        Path kvmDev = Path.of(Hypervisor.DEV_KVM);
-        assumeTrue(Files.isReadable(kvmDev) && Files.isWritable(kvmDev), "no usable /dev/kvm: boot tests skipped");
-        ImageSet image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image in " + GuestImages.defaultCacheRoot()
-                + ": run ./jvmm images build (CI does) to run the boot tests");
+        ImageSet image = BootTestImage.minimalOrSkip();
         // virtio-rng: a vmm-io thread to pause too. The machine adds the host CPU profile's command-line words.
         MachineSpec spec = MachineSpec.builder().kernel(image.vmlinux()).initrd(image.initramfs())
                 .memoryBytes(256L << 20).rng(true).build();

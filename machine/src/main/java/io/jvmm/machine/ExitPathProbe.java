@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The exit path: how many port-I/O exits per second jvmm handles, for the benchmark to set against
- * {@code kvm-probe pio N} (shared/tools/kvm-probe.c), which handles the same exits in a bare C loop
+ * {@code kvm-probe pio N} (a C program outside this repository; see docs/benchmarks.md), which handles the same exits in a bare C loop
  * around KVM_RUN. It lives here, not in the benchmark, because it drives the KVM binding directly.
  * The guest is kvm-probe's: 64-bit ring 3 (ring-3 code runs natively even on emulating KVM hosts, so the
  * loop itself costs nothing next to the exit), executing {@code out 0x80, al} N times. Each exit goes

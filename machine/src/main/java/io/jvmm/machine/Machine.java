@@ -7,6 +7,7 @@ import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.vm.ExitStats;
+import io.jvmm.core.vm.ExitTrace;
 import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.vm.VirtualMachine;
@@ -54,7 +55,7 @@ public final class Machine implements AutoCloseable {
     private final ConsoleWatcher console;
     private final List<AutoCloseable> resources;
     private final VirtualMachine.VcpuSetup vcpuSetup;
-    private final boolean traceExits;
+    private final MachineSpec.ExitTraceMode exitTraceMode;
     private final boolean irqchip;
     private final int[] msrIndices;
     private final SnapshotState.MachineConfig config;
@@ -68,11 +69,12 @@ public final class Machine implements AutoCloseable {
     private static final AtomicBoolean PROFILE_WARNED = new AtomicBoolean();
 
     private final IoEventLoop io;
+    private volatile ExitTrace exitTrace; // set by start() in summary mode
     private final VirtioDevices virtio;
     private final List<AutoCloseable> inputs = new ArrayList<>();
 
     private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
-                    List<AutoCloseable> resources, VirtualMachine.VcpuSetup vcpuSetup, boolean traceExits,
+                    List<AutoCloseable> resources, VirtualMachine.VcpuSetup vcpuSetup, MachineSpec.ExitTraceMode exitTraceMode,
                     int[] msrIndices, SnapshotState.MachineConfig config, long buildStartNanos,
                     IoEventLoop io, VirtioDevices virtio, MachineListeners listeners) {
         this.listeners = listeners;
@@ -84,7 +86,7 @@ public final class Machine implements AutoCloseable {
         this.console = console;
         this.resources = resources;
         this.vcpuSetup = vcpuSetup;
-        this.traceExits = traceExits;
+        this.exitTraceMode = exitTraceMode;
         this.irqchip = config.irqchip();
         this.msrIndices = msrIndices;
         this.config = config;
@@ -165,7 +167,7 @@ public final class Machine implements AutoCloseable {
             String summary = spec.format() + " kernel " + spec.kernel()
                     + (assembly.cmdline() != null ? ", command line: " + assembly.cmdline() : "");
             var config = new SnapshotState.MachineConfig(spec.cpus(), irqchip, ram, summary);
-            return new Machine(vm, assembly.serial(), bootTimer, console, resources, init, spec.traceExits(),
+            return new Machine(vm, assembly.serial(), bootTimer, console, resources, init, spec.exitTrace(),
                     kvm.getMsrIndexList(), config, buildStart, io, virtio, listeners);
         } catch (RuntimeException e) {
             vm.close();
@@ -204,6 +206,14 @@ public final class Machine implements AutoCloseable {
     }
 
     private void start(boolean paused) {
+        switch (exitTraceMode) {
+            case LINES -> vm.traceExits(ExitTrace.lines(System.err::println));
+            case SUMMARY -> {
+                exitTrace = ExitTrace.summary();
+                vm.traceExits(exitTrace);
+            }
+            case OFF -> { }
+        }
         Runnable devices = restoreDevices;
         if (devices == null) {
             vm.start(vcpu -> {
@@ -213,13 +223,13 @@ public final class Machine implements AutoCloseable {
                     firstRunNanos = now;
                     listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
                 }
-            }, traceExits ? line -> System.err.println(line) : null, paused);
+            }, null, paused);
             return;
         }
         // Restored: KVM state first (each vCPU on its thread, then parked), then the devices, whose
         // interrupts (a 16550A's pending THRE) must reach the restored IOAPIC and local APICs, not be
         // overwritten by them; then the guest runs.
-        vm.start(vcpuSetup, traceExits ? line -> System.err.println(line) : null, true);
+        vm.start(vcpuSetup, null, true);
         devices.run();
         restoreDevices = null;
         long now = System.nanoTime();
@@ -228,6 +238,15 @@ public final class Machine implements AutoCloseable {
         if (!paused && vm.state() == MachineState.PAUSED) { // not when a vCPU's restore failed (it stopped the machine)
             vm.resume();
         }
+    }
+
+    /**
+     * With {@link MachineSpec.ExitTraceMode#SUMMARY}: the exits so far by device and register, with counts
+     * and the time jvmm spent handling them; empty otherwise.
+     */
+    public Optional<String> exitTraceSummary() {
+        ExitTrace t = exitTrace;
+        return t == null ? Optional.empty() : Optional.of(t.summaryReport());
     }
 
     /**
@@ -336,7 +355,7 @@ public final class Machine implements AutoCloseable {
                 state.vm().restore(vm.vm());   // VM-wide state before the vCPUs' (as the snap-probe measured it works)
             }
             VirtualMachine.VcpuSetup setup = vcpu -> state.vcpus().get(vcpu.id()).restore(vcpu);
-            Machine m = new Machine(vm, serial, bootTimer, console, resources, setup, false, kvm.getMsrIndexList(),
+            Machine m = new Machine(vm, serial, bootTimer, console, resources, setup, MachineSpec.ExitTraceMode.OFF, kvm.getMsrIndexList(),
                     config, buildStart, io, virtio, listeners);
             LOG.debug("restore of {}: state read and checked {} µs, VM created (RAM mapped) {} µs, devices and VM state {} µs",
                     dir, (stateRead - buildStart) / 1000, (vmCreated - stateRead) / 1000, (System.nanoTime() - vmCreated) / 1000);

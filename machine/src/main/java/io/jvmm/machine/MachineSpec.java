@@ -48,7 +48,7 @@ public final class MachineSpec {
     private final int cpus;
     private final Set<CpuFeature> cpuClear;
     private final CpuProfile cpuProfile;
-    private final boolean traceExits;
+    private final ExitTraceMode exitTrace;
     private final List<DiskSpec> disks;
     private final List<NetSpec> nets;
     private final boolean rng;
@@ -63,7 +63,7 @@ public final class MachineSpec {
         this.cpus = b.cpus;
         this.cpuClear = b.cpuClear.isEmpty() ? Set.of() : Set.copyOf(b.cpuClear);
         this.cpuProfile = profile;
-        this.traceExits = b.traceExits;
+        this.exitTrace = b.exitTrace;
         this.disks = List.copyOf(b.disks);
         this.nets = List.copyOf(b.nets);
         this.rng = b.rng;
@@ -76,7 +76,7 @@ public final class MachineSpec {
     /** A builder holding this spec's values (the command line as built), to derive another spec. */
     public Builder toBuilder() {
         Builder b = new Builder().kernel(kernel).format(format).rawEntry(rawEntry).initrd(initrd).cmdline(cmdline)
-                .memoryBytes(memoryBytes).cpus(cpus).cpuClear(cpuClear).cpuProfile(cpuProfile).traceExits(traceExits)
+                .memoryBytes(memoryBytes).cpus(cpus).cpuClear(cpuClear).cpuProfile(cpuProfile).exitTrace(exitTrace)
                 .rng(rng);
         disks.forEach(b::disk);
         nets.forEach(b::net);
@@ -128,10 +128,21 @@ public final class MachineSpec {
         return cpuProfile;
     }
 
-    /** One line per vCPU exit on stderr. */
+    /** One line per vCPU exit on stderr ({@link ExitTraceMode#LINES}). */
     public boolean traceExits() {
-        return traceExits;
+        return exitTrace == ExitTraceMode.LINES;
     }
+
+    /** How vCPU exits are traced. */
+    public ExitTraceMode exitTrace() {
+        return exitTrace;
+    }
+
+    /**
+     * Exit tracing: off; one line per exit on stderr, naming the device, the register and what the access
+     * means; or counts and handling time per device and register ({@link Machine#exitTraceSummary()}).
+     */
+    public enum ExitTraceMode { OFF, LINES, SUMMARY }
 
     /** virtio-blk disks; the first is /dev/vda. */
     public List<DiskSpec> disks() {
@@ -208,7 +219,7 @@ public final class MachineSpec {
         private int cpus = 1;
         private Set<CpuFeature> cpuClear = Set.of();
         private CpuProfile cpuProfile;
-        private boolean traceExits;
+        private ExitTraceMode exitTrace = ExitTraceMode.OFF;
         private final List<DiskSpec> disks = new ArrayList<>();
         private final List<NetSpec> nets = new ArrayList<>();
         private boolean rng;
@@ -272,8 +283,13 @@ public final class MachineSpec {
             return this;
         }
 
+        /** {@link ExitTraceMode#LINES} or off. */
         public Builder traceExits(boolean traceExits) {
-            this.traceExits = traceExits;
+            return exitTrace(traceExits ? ExitTraceMode.LINES : ExitTraceMode.OFF);
+        }
+
+        public Builder exitTrace(ExitTraceMode mode) {
+            this.exitTrace = java.util.Objects.requireNonNull(mode, "exitTrace");
             return this;
         }
 

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * How the guest's CPU is presented on this host: features to clear in CPUID and kernel command-line
  * options to add. Two profiles: a hardware KVM host needs nothing; an emulating host — KVM runs guest
  * ring-0 code in its instruction emulator, as the PVM-based nested KVM of jvmm's development machines
- * does (see shared/ENVIRONMENT.md) — needs the recipe that lets a Linux guest boot there.
+ * does (see docs/emulating-hosts.md) — needs the recipe that lets a Linux guest boot there.
  *
  * @param name              short name for logs and --cpu-profile
  * @param cpuidClear        features cleared in every vCPU's CPUID

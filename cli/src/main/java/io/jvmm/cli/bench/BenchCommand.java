@@ -76,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--exit-path", paramLabel = "N", defaultValue = "100000", description = "Port-I/O exits for the exit-path figure (0: skip). Default: ${DEFAULT-VALUE}.")
     int exitPathExits;
 
-    @Option(names = "--kvm-probe", paramLabel = "FILE", defaultValue = "/tmp/kvm-probe", description = "kvm-probe binary to compare the exit path with (gcc -O2 -o /tmp/kvm-probe shared/tools/kvm-probe.c). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--kvm-probe", paramLabel = "FILE", defaultValue = "/tmp/kvm-probe", description = "A C program to compare the exit path with: `FILE pio N` prints 'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: ${DEFAULT-VALUE}.")
     Path kvmProbe;
 
     @Option(names = "--qemu-cpu", paramLabel = "MODEL", description = "QEMU -cpu (default: host on hardware KVM, '" + QemuSystem.EMULATING_HOST_CPU + "' on emulating hosts).")
@@ -268,7 +268,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** ./jvmm's JVM options, used when this JVM was not started by ./jvmm (tests, an IDE). */
-    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
             "--enable-native-access=io.jvmm.core");
 
     /**

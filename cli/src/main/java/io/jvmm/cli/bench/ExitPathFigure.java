@@ -73,7 +73,7 @@ final class ExitPathFigure {
                     ps.median(), 1e6 / ps.median(), js.median() - ps.median());
         } else {
             summary += probe ? "; kvm-probe gave no result" : "; kvm-probe not found at " + kvmProbe
-                    + " (gcc -O2 -o /tmp/kvm-probe shared/tools/kvm-probe.c)";
+                    + " (see --kvm-probe)";
         }
         m.put("summary", summary);
         progress.note("exit path: " + summary);

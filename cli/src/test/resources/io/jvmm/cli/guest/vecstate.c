@@ -269,6 +269,25 @@ static void fsbase(void) {
     end_line();
 }
 
+/* One result line of a *-switch check; zero < 0 leaves the "zero" count out. */
+static void switch_line(const char *name, long pid, long rounds, long changed, long foreign, long zero) {
+    put("vecstate ");
+    put(name);
+    put(" pid=");
+    put_dec(pid);
+    put(" rounds=");
+    put_dec(rounds);
+    put(" changed=");
+    put_dec(changed);
+    put(" foreign=");
+    put_dec(foreign);
+    if (zero >= 0) {
+        put(" zero=");
+        put_dec(zero);
+    }
+    end_line();
+}
+
 /*
  * Two copies each set a register of their own (PKRU through WRPKRU, the GS base through WRGSBASE),
  * yield, and read it back: "vecstate NAME pid=P rounds=R changed=C foreign=F" (F: came back as the
@@ -289,15 +308,7 @@ static void pkru_switch(long rounds) {
         foreign += got != want && (got & 0xffff000fu) == tag;
     }
     __asm__ volatile("wrpkru" : : "a"(0x55555554u), "c"(0), "d"(0) : "memory");
-    put("vecstate pkru-switch pid=");
-    put_dec(pid);
-    put(" rounds=");
-    put_dec(r);
-    put(" changed=");
-    put_dec(changed);
-    put(" foreign=");
-    put_dec(foreign);
-    end_line();
+    switch_line("pkru-switch", pid, r, changed, foreign, -1);
 }
 
 /* "changed" counts rounds whose GS base came back different, "foreign" those where it came back
@@ -315,17 +326,7 @@ static void gsbase_switch(long rounds) {
         foreign += got != want && (got & 0xffffff0000000ffful) == tag;
         zero += got == 0;
     }
-    put("vecstate gsbase-switch pid=");
-    put_dec(pid);
-    put(" rounds=");
-    put_dec(r);
-    put(" changed=");
-    put_dec(changed);
-    put(" foreign=");
-    put_dec(foreign);
-    put(" zero=");
-    put_dec(zero);
-    end_line();
+    switch_line("gsbase-switch", pid, r, changed, foreign, zero);
 }
 
 static int same(const char *a, const char *b) {

@@ -58,6 +58,45 @@ public final class BootTimer implements BusDevice {
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     }
 
+    /**
+     * The timer's state, for a snapshot: whether the guest has signalled, and the boot time it measured.
+     * Precondition: the device is quiescent (the machine has paused the vCPUs).
+     */
+    public BootTimerState state() {
+        BootTime t = result.getNow(null);
+        return t == null ? new BootTimerState(false, 0, 0)
+                : new BootTimerState(true, t.sinceProcessStart().toNanos(), t.sinceBuildStart().toNanos());
+    }
+
+    /**
+     * A timer in the state a snapshot recorded. When the record says it fired, {@link #result()} and
+     * {@link #fired()} hold the boot time measured by the VM that was snapshotted (a listener on
+     * {@link #fired()} runs at once), and a later signal from the guest is ignored as usual. The record is
+     * untrusted: negative durations, or durations without the fired flag, throw
+     * {@link io.jvmm.devices.DeviceStateException}.
+     *
+     * @param processStartNanos as for {@link #BootTimer(long, long, LongSupplier)}
+     * @param buildStartNanos   as for {@link #BootTimer(long, long, LongSupplier)}
+     * @param nanoTime          as for {@link #BootTimer(long, long, LongSupplier)}
+     */
+    public static BootTimer restore(BootTimerState state, long processStartNanos, long buildStartNanos,
+                                    LongSupplier nanoTime) {
+        Objects.requireNonNull(state, "state").validate();
+        BootTimer timer = new BootTimer(processStartNanos, buildStartNanos, nanoTime);
+        if (state.fired()) {
+            timer.result.complete(new BootTime(Duration.ofNanos(state.sinceProcessStartNanos()),
+                    Duration.ofNanos(state.sinceBuildStartNanos())));
+        }
+        return timer;
+    }
+
+    /** For exit traces: a write of 123 at offset 0 is the guest saying it has booted. */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        boolean signal = write && offset == 0 && data.length == 1 && (data[0] & 0xff) == MAGIC_VALUE_SIGNAL_GUEST_BOOT_COMPLETE;
+        return new Register("boot-timer", signal ? "the guest has booted (123)" : "ignored");
+    }
+
     @Override
     public void read(long offset, byte[] data) {
         Arrays.fill(data, (byte) 0);

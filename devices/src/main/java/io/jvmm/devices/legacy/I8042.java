@@ -2,6 +2,8 @@ package io.jvmm.devices.legacy;
 
 import io.jvmm.core.bus.BusDevice;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -90,9 +92,9 @@ public final class I8042 implements BusDevice {
     static final int OUTPUT_PORT_A20 = 0x02;
 
     /** Linux flushes at most I8042_BUFFER_SIZE (32) bytes; our replies never queue more than a few. */
-    private static final int OUTPUT_BUFFER_SIZE = 16;
+    static final int OUTPUT_BUFFER_SIZE = 16;
     private static final int FROM_AUX = 0x100;
-    private static final int NO_COMMAND = -1;
+    static final int NO_COMMAND = -1;
 
     private final Runnable reset;
 
@@ -107,6 +109,41 @@ public final class I8042 implements BusDevice {
     /** @param reset called when the guest pulses the reset line; the assembly ends the VM (exit 0) */
     public I8042(Runnable reset) {
         this.reset = Objects.requireNonNull(reset, "reset");
+    }
+
+    /**
+     * The controller's state, for a snapshot. Precondition: the device is quiescent (the machine has
+     * paused the vCPUs); the lock is taken all the same.
+     */
+    public synchronized I8042State state() {
+        List<I8042State.Reply> replies = new ArrayList<>(outputBuffer.size());
+        for (int entry : outputBuffer) {
+            replies.add(new I8042State.Reply(entry & 0xff, (entry & FROM_AUX) != 0));
+        }
+        return new I8042State(ctr, outputPort, pendingCommand, lastWriteWasCommand, lastData, replies);
+    }
+
+    /**
+     * A controller in the state a snapshot recorded. The record is untrusted: a value that is not a byte,
+     * an unknown pending command, the reset line held low or an output buffer longer than the
+     * controller's throws {@link io.jvmm.devices.DeviceStateException} naming the field.
+     *
+     * @param reset as for {@link #I8042(Runnable)}
+     */
+    public static I8042 restore(I8042State state, Runnable reset) {
+        Objects.requireNonNull(state, "state").validate();
+        I8042 dev = new I8042(reset);
+        synchronized (dev) {
+            dev.ctr = state.ctr();
+            dev.outputPort = state.outputPort();
+            dev.pendingCommand = state.pendingCommand();
+            dev.lastWriteWasCommand = state.lastWriteWasCommand();
+            dev.lastData = state.lastData();
+            for (I8042State.Reply r : state.outputBuffer()) {
+                dev.outputBuffer.addLast(r.value() | (r.fromAux() ? FROM_AUX : 0));
+            }
+        }
+        return dev;
     }
 
     @Override
@@ -144,6 +181,32 @@ public final class I8042 implements BusDevice {
         for (int i = 0; i < resets; i++) {
             reset.run();
         }
+    }
+
+    /** For exit traces: the data port or the status/command port, and the command's name for the ones that matter. */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        if (data.length == 0) {
+            return null;
+        }
+        int v = data[0] & 0xff;
+        if (offset == I8042_DATA_REG) {
+            return new Register("DATA", write ? "data for the controller or keyboard" : "output buffer");
+        }
+        if (offset != I8042_COMMAND_REG) {
+            return null;
+        }
+        if (!write) {
+            return new Register("STATUS", "status");
+        }
+        return new Register("COMMAND", switch (v) {
+            case I8042_CMD_PULSE_RESET -> "pulse the CPU reset line: the guest reboots";
+            case I8042_CMD_CTL_RCTR -> "read the control register";
+            case I8042_CMD_CTL_WCTR -> "write the control register";
+            case I8042_CMD_CTL_TEST -> "controller self-test";
+            case I8042_CMD_WRITE_OUTPUT_PORT -> "write the output port";
+            default -> "command 0x" + Integer.toHexString(v);
+        });
     }
 
     private int status() {

@@ -159,6 +159,65 @@ public final class Serial implements BusDevice {
         this.output = new SerialOutput(sink);
     }
 
+    /**
+     * The UART's registers and RX FIFO, for a snapshot.
+     *
+     * <p>Precondition: the device is quiescent — the machine has paused the vCPUs, so no register access is
+     * in flight. Console input may still arrive: the record is taken under the lock, and a byte taken after
+     * it was typed after the snapshot. What the record leaves to the console front end: input the host
+     * still holds (offered but not taken, or not offered yet) stays with the front end, which offers it to
+     * whichever UART runs next; guest output already transmitted but not yet written to the sink is not
+     * guest state either (the guest saw it sent) — the machine drains it with {@link #flush()} when it
+     * pauses. After {@link #restore} the front end offers input as to a new UART.
+     */
+    public SerialState state() {
+        lock.lock();
+        try {
+            byte[] fifo = new byte[rxCount];
+            for (int i = 0; i < rxCount; i++) {
+                fifo[i] = rxFifo[(rxHead + i) % FIFO_SIZE];
+            }
+            return new SerialState(dll, dlm, ier, fcr, lcr, mcr, scr, overrun, thrPending, msrDeltas, fifo);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A UART in the state a snapshot recorded. The record is untrusted: a register bit the 16550A does not
+     * have or a FIFO longer than the receiver's throws {@link io.jvmm.devices.DeviceStateException} naming
+     * the field, before anything is built. The IRQ output level is recomputed from the registers and no
+     * edge is sent: an interrupt pending at the snapshot was already delivered (the interrupt controller's
+     * state is restored with the VM's).
+     *
+     * @param irq  as for {@link #Serial(InterruptLine, OutputStream)}
+     * @param sink as for {@link #Serial(InterruptLine, OutputStream)}
+     */
+    public static Serial restore(SerialState state, InterruptLine irq, OutputStream sink) {
+        Objects.requireNonNull(state, "state").validate();
+        Serial uart = new Serial(irq, sink);
+        uart.lock.lock();
+        try {
+            uart.dll = state.dll();
+            uart.dlm = state.dlm();
+            uart.ier = state.ier();
+            uart.fcr = state.fcr();
+            uart.lcr = state.lcr();
+            uart.mcr = state.mcr();
+            uart.scr = state.scr();
+            uart.overrun = state.overrun();
+            uart.thrPending = state.thrPending();
+            uart.msrDeltas = state.msrDeltas();
+            for (byte b : state.rxFifo()) {
+                uart.rxPush(b);
+            }
+            uart.irqLevel = uart.pendingInterrupt() != UART_IIR_NO_INT;
+        } finally {
+            uart.lock.unlock();
+        }
+        return uart;
+    }
+
     @Override
     public void read(long offset, byte[] data) {
         boolean raise = false;
@@ -337,6 +396,58 @@ public final class Serial implements BusDevice {
             case UART_SCR -> scr;
             default -> 0xff;
         };
+    }
+
+    /**
+     * For exit traces: the register the access reached, named as in the 16550A data sheet (the offsets are
+     * serial_reg.h's UART_* constants), and the bits of the value that matter. Only the first byte of a
+     * wider access is described.
+     */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        if (offset < 0 || offset >= PORT_COUNT || data.length == 0) {
+            return null;
+        }
+        boolean dlab;
+        lock.lock();
+        try {
+            dlab = dlab(); // what the access saw: no access at offsets 0 and 1 changes LCR
+        } finally {
+            lock.unlock();
+        }
+        int v = data[0] & 0xff;
+        return switch ((int) offset) {
+            case UART_TX -> dlab ? new Register("DLL", "divisor latch low: baud rate")
+                    : write ? new Register("THR", "transmit") : new Register("RBR", "receive");
+            case UART_IER -> dlab ? new Register("DLM", "divisor latch high: baud rate")
+                    : new Register("IER", "interrupt enable: " + bits(v, UART_IER_RDI, "RDI", UART_IER_THRI, "THRI",
+                            UART_IER_RLSI, "RLSI", UART_IER_MSI, "MSI"));
+            case UART_IIR -> write ? new Register("FCR", "FIFO control")
+                    : new Register("IIR", (v & UART_IIR_NO_INT) != 0 ? "no interrupt pending" : switch (v & UART_IIR_ID) {
+                        case UART_IIR_THRI -> "interrupt: transmitter empty";
+                        case UART_IIR_RDI -> "interrupt: received data";
+                        case UART_IIR_RLSI -> "interrupt: line status";
+                        default -> "interrupt: modem status";
+                    });
+            case UART_LCR -> new Register("LCR", (v & UART_LCR_DLAB) != 0 ? "line control: DLAB on" : "line control");
+            case UART_MCR -> new Register("MCR", "modem control: " + bits(v, UART_MCR_DTR, "DTR", UART_MCR_RTS, "RTS",
+                    UART_MCR_OUT1, "OUT1", UART_MCR_OUT2, "OUT2", UART_MCR_LOOP, "LOOP"));
+            case UART_LSR -> new Register("LSR", "line status: " + bits(v, UART_LSR_DR, "DR", UART_LSR_OE, "OE",
+                    UART_LSR_THRE, "THRE", UART_LSR_TEMT, "TEMT"));
+            case UART_MSR -> new Register("MSR", "modem status");
+            default -> new Register("SCR", "scratch");
+        };
+    }
+
+    /** "DR THRE" for the set bits among (mask, name) pairs; "none" when none is set. */
+    private static String bits(int value, Object... maskNames) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < maskNames.length; i += 2) {
+            if ((value & (Integer) maskNames[i]) != 0) {
+                sb.append(sb.isEmpty() ? "" : " ").append(maskNames[i + 1]);
+            }
+        }
+        return sb.isEmpty() ? "none" : sb.toString();
     }
 
     /** Returns true when the write ends a transmit burst (the output should be flushed). */

@@ -100,6 +100,104 @@ public final class VirtioMmioTransport implements BusDevice {
         }
     }
 
+    /**
+     * The transport's registers and queues, for a snapshot; the device behind it hands out its own record.
+     * Counters are metrics, not guest state, and are not in it.
+     *
+     * <p>Precondition: the transport is quiescent — the machine has paused the vCPUs (no register access)
+     * and the I/O thread (no queue processing). Both locks are taken all the same, in the order
+     * activation takes them.
+     */
+    public VirtioMmioState state() {
+        synchronized (this) {
+            synchronized (processingLock) {
+                List<VirtqueueState> qs = new ArrayList<>(queueConfigs.length);
+                for (int i = 0; i < queueConfigs.length; i++) {
+                    QueueConfig c = queueConfigs[i];
+                    Virtqueue live = queues == null ? null : queues.get(i);
+                    // A live queue's registers cannot change after DRIVER_OK: the queue holds the same values.
+                    qs.add(live != null ? live.state(c.maxSize, c.ready)
+                            : VirtqueueState.registersOnly(c.maxSize, c.size, c.ready, c.desc, c.avail, c.used));
+                }
+                return new VirtioMmioState(device.deviceType(), offeredFeatures, driverFeatures, deviceFeaturesSel,
+                        driverFeaturesSel, queueSel, shmSel, status.get(), interruptStatus.get(),
+                        configGeneration.get(), queues != null, qs);
+            }
+        }
+    }
+
+    /**
+     * A transport in the state a snapshot recorded, driving {@code device} — a device fresh from its own
+     * restore factory (or constructor), not yet activated. When the record says the device was activated,
+     * its queues are rebuilt with their ring progress and the device is activated with them, as at
+     * DRIVER_OK; no interrupt is sent (one pending at the snapshot was delivered, and the interrupt
+     * controller's state is restored with the VM's).
+     *
+     * <p>The record is untrusted: it is checked against the device and guest memory as a driver's writes
+     * would be ({@link VirtioMmioState}), and a failure throws {@link io.jvmm.devices.DeviceStateException}
+     * naming the device, queue and field before anything is built or activated.
+     *
+     * <p>A queue notification the guest sent just before the pause (an ioeventfd signalled but not yet
+     * served) is not in any record: after resuming, the machine should call {@link #notifyQueue} once for
+     * each queue, which finds any chains made available meanwhile and is harmless otherwise.
+     *
+     * @param name          as for the constructor; names the device in errors
+     * @param memory        guest memory, the same layout as when the state was taken
+     * @param interruptLine the device's interrupt
+     */
+    public static VirtioMmioTransport restore(String name, VirtioMmioState state, VirtioDevice device,
+                                              GuestMemory memory, InterruptLine interruptLine) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state").validate(name, device, memory);
+        VirtioMmioTransport t = new VirtioMmioTransport(name, device, memory, interruptLine);
+        synchronized (t) {
+            for (int i = 0; i < t.queueConfigs.length; i++) {
+                VirtqueueState q = state.queues().get(i);
+                QueueConfig c = t.queueConfigs[i];
+                c.size = q.size();
+                c.ready = q.ready();
+                c.desc = q.descAddr();
+                c.avail = q.availAddr();
+                c.used = q.usedAddr();
+            }
+            t.deviceFeaturesSel = state.deviceFeaturesSel();
+            t.driverFeaturesSel = state.driverFeaturesSel();
+            t.driverFeatures = state.driverFeatures();
+            t.queueSel = state.queueSel();
+            t.shmSel = state.shmSel();
+            t.status.set(state.status());
+            t.interruptStatus.set(state.interruptStatus());
+            t.configGeneration.set(state.configGeneration());
+            if (state.activated()) {
+                t.activateRestored(state);
+            }
+        }
+        return t;
+    }
+
+    /** The activation of a restored transport: queues as the record has them, no layout check failing. */
+    private void activateRestored(VirtioMmioState state) {
+        synchronized (processingLock) {
+            List<Virtqueue> built = new ArrayList<>(queueConfigs.length);
+            for (int i = 0; i < queueConfigs.length; i++) {
+                VirtqueueState q = state.queues().get(i);
+                if (!state.isLive(q)) {
+                    built.add(null);
+                    continue;
+                }
+                Virtqueue vq = new Virtqueue(i, memory, q.size(), new GuestAddress(q.descAddr()),
+                        new GuestAddress(q.availAddr()), new GuestAddress(q.usedAddr()),
+                        has(driverFeatures, VIRTIO_RING_F_EVENT_IDX), has(driverFeatures, VIRTIO_RING_F_INDIRECT_DESC),
+                        counters);
+                vq.restoreProgress(q);
+                built.add(vq);
+            }
+            List<Virtqueue> view = java.util.Collections.unmodifiableList(built);
+            device.activate(driverFeatures, view, memory, interrupt);
+            queues = view;
+        }
+    }
+
     /** Where QueueNotify writes that reach the bus go; the default processes the queue inline. */
     public void setQueueNotifyHandler(QueueNotifyHandler handler) {
         this.notifyHandler = Objects.requireNonNull(handler);
@@ -215,6 +313,12 @@ public final class VirtioMmioTransport implements BusDevice {
         synchronized (this) {
             writeRegister((int) offset, value);
         }
+    }
+
+    /** For exit traces: the register's name and meaning ({@link VirtioMmio#describe}). */
+    @Override
+    public Register describe(long offset, boolean write, byte[] data) {
+        return VirtioMmio.describe(offset, write, data);
     }
 
     private synchronized int readRegister(int offset) {

@@ -96,6 +96,26 @@ public final class Virtqueue {
         return null;
     }
 
+    /**
+     * This queue's state for a snapshot; the caller adds the registers it keeps ({@code maxSize},
+     * {@code ready}). Used by one thread at a time, as every other method here.
+     */
+    VirtqueueState state(int maxSize, boolean ready) {
+        return new VirtqueueState(maxSize, size, ready, desc.value(), avail.value(), used.value(), lastAvailIdx,
+                nextUsedIdx, signalledUsedIdx, signalledValid, notifySuppressed, broken, disabled);
+    }
+
+    /** Puts back the ring progress of a snapshot, before the queue is handed to its device. */
+    void restoreProgress(VirtqueueState s) {
+        lastAvailIdx = s.lastAvailIdx();
+        nextUsedIdx = s.nextUsedIdx();
+        signalledUsedIdx = s.signalledUsedIdx();
+        signalledValid = s.signalledValid();
+        notifySuppressed = s.notifySuppressed();
+        broken = s.broken();
+        disabled = s.disabled();
+    }
+
     public int index() {
         return index;
     }

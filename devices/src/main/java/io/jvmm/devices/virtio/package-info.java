@@ -14,5 +14,14 @@
  *   net only: TAP fd readable -> I/O thread: transport.backendReady()  (stop polling while net.isRxStalled())
  *   kernel command line: "virtio_mmio.device=4K@0x&lt;base hex&gt;:&lt;GSI&gt;"
  * </pre>
+ *
+ * <p>Snapshot and restore (vCPUs and the I/O thread paused first):
+ * <pre>
+ *   save:    blkState = blk.state(); busState = transport.state()          (VirtioBlockState, VirtioMmioState)
+ *   restore: blk = VirtioBlock.restore("virtio-blk0", blkState, reopenedBackend)
+ *            transport = VirtioMmioTransport.restore("virtio-blk0", busState, blk, guestMemory, irqfdLine)
+ *            then wire bus, ioeventfds and irqfd as above; after resume, transport.notifyQueue(q) for each q
+ * </pre>
+ * Both factories throw {@link io.jvmm.devices.DeviceStateException} for a record that does not fit.
  */
 package io.jvmm.devices.virtio;

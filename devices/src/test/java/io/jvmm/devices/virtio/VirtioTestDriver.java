@@ -27,7 +27,7 @@ public final class VirtioTestDriver {
     public record Used(int id, int len) {
     }
 
-    private final VirtioMmioTransport transport;
+    private VirtioMmioTransport transport;
     private final GuestMemory memory;
     private final AtomicInteger interrupts;
     private long next; // bump allocator for rings and buffers
@@ -41,6 +41,14 @@ public final class VirtioTestDriver {
         this.memory = memory;
         this.interrupts = interrupts;
         this.next = allocBase;
+    }
+
+    /**
+     * The VM was restored from a snapshot: the same guest memory and driver state (queues, free
+     * descriptors), now talking to {@code restored}.
+     */
+    public void reconnect(VirtioMmioTransport restored) {
+        this.transport = restored;
     }
 
     public int readReg(int offset) {

@@ -14,4 +14,25 @@ public interface BusDevice {
 
     /** Takes what the guest wrote at {@code offset}. */
     void write(long offset, byte[] data);
+
+    /**
+     * For exit traces only ({@code jvmm run --trace-exits}): the register at {@code offset} as the
+     * device's specification names it, and what this access means. Called after the access, with the
+     * bytes written or read; never on the fast path. Null (the default) when the device does not say.
+     */
+    default Register describe(long offset, boolean write, byte[] data) {
+        return null;
+    }
+
+    /**
+     * A register's name as the spec or Linux header spells it ({@code "THR"}, {@code "QueueNotify"}),
+     * which traces group by, and what the access did, in a few words ({@code "transmit"}, {@code "queue 0"};
+     * may be empty).
+     */
+    record Register(String name, String meaning) {
+        public Register {
+            java.util.Objects.requireNonNull(name, "name");
+            meaning = meaning == null ? "" : meaning;
+        }
+    }
 }

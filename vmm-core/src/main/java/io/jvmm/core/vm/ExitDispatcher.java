@@ -10,7 +10,6 @@ import io.jvmm.core.memory.GuestMemoryException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.HexFormat;
-import java.util.function.Consumer;
 
 /**
  * Routes vCPU exits to devices: a plain function of (vCPU, exit) to {@link VcpuAction}, tested with
@@ -24,9 +23,10 @@ public final class ExitDispatcher {
     private final Bus mmio;
     private final GuestMemory memory;
     private final ExitStats stats;
-    private final Consumer<String> trace; // null when --trace-exits is off
+    private final ExitTrace trace; // null when --trace-exits is off
 
-    public ExitDispatcher(Bus pio, Bus mmio, GuestMemory memory, ExitStats stats, Consumer<String> trace) {
+    /** @param trace what {@code --trace-exits} prints, or null (off) */
+    public ExitDispatcher(Bus pio, Bus mmio, GuestMemory memory, ExitStats stats, ExitTrace trace) {
         this.pio = pio;
         this.mmio = mmio;
         this.memory = memory;
@@ -43,46 +43,52 @@ public final class ExitDispatcher {
             case VcpuExit.IoOut io -> {
                 for (int i = 0; i < io.count(); i++) {
                     byte[] data = io.data().asSlice((long) i * io.size(), io.size()).toArray(ValueLayout.JAVA_BYTE);
+                    long t0 = trace != null ? System.nanoTime() : 0;
                     Bus.Mapping m = pio.write(io.port(), data);
                     account(m, "unhandled-pio");
-                    trace(vcpu, exit, "port 0x" + Integer.toHexString(io.port()), data, m);
+                    trace(vcpu, ExitTrace.Access.OUT, io.port(), data, m, t0);
                 }
                 yield VcpuAction.CONTINUE;
             }
             case VcpuExit.IoIn io -> {
                 for (int i = 0; i < io.count(); i++) {
                     byte[] data = new byte[io.size()];
+                    long t0 = trace != null ? System.nanoTime() : 0;
                     Bus.Mapping m = pio.read(io.port(), data);
                     if (m == null) {
                         java.util.Arrays.fill(data, (byte) 0xff);
                     }
                     account(m, "unhandled-pio");
                     MemorySegment.copy(data, 0, io.data(), ValueLayout.JAVA_BYTE, (long) i * io.size(), io.size());
-                    trace(vcpu, exit, "port 0x" + Integer.toHexString(io.port()), data, m);
+                    trace(vcpu, ExitTrace.Access.IN, io.port(), data, m, t0);
                 }
                 yield VcpuAction.CONTINUE;
             }
             case VcpuExit.MmioWrite w -> {
                 byte[] data = w.data().toArray(ValueLayout.JAVA_BYTE);
+                long t0 = trace != null ? System.nanoTime() : 0;
                 Bus.Mapping m = mmio.write(w.address(), data);
                 account(m, "unhandled-mmio");
-                trace(vcpu, exit, "addr 0x" + Long.toHexString(w.address()), data, m);
+                trace(vcpu, ExitTrace.Access.MMIO_WRITE, w.address(), data, m, t0);
                 yield VcpuAction.CONTINUE;
             }
             case VcpuExit.MmioRead r -> {
                 byte[] data = new byte[r.len()];
+                long t0 = trace != null ? System.nanoTime() : 0;
                 Bus.Mapping m = mmio.read(r.address(), data);
                 if (m == null) {
                     java.util.Arrays.fill(data, (byte) 0xff);
                 }
                 account(m, "unhandled-mmio");
                 MemorySegment.copy(data, 0, r.data(), ValueLayout.JAVA_BYTE, 0, data.length);
-                trace(vcpu, exit, "addr 0x" + Long.toHexString(r.address()), data, m);
+                trace(vcpu, ExitTrace.Access.MMIO_READ, r.address(), data, m, t0);
                 yield VcpuAction.CONTINUE;
             }
             case VcpuExit.Intr i -> VcpuAction.CONTINUE;
             case VcpuExit.Hlt h -> {
-                trace(vcpu, exit, "", null, null);
+                if (trace != null) {
+                    trace.halt(vcpu.id());
+                }
                 yield new VcpuAction.Halt();
             }
             case VcpuExit.Shutdown s -> new VcpuAction.Stop(MachineExit.failure(
@@ -106,23 +112,11 @@ public final class ExitDispatcher {
         stats.countDevice(m != null ? m.name() : unhandled);
     }
 
-    private void trace(VcpuView vcpu, VcpuExit exit, String target, byte[] data, Bus.Mapping m) {
-        if (trace == null) {
-            return;
+    /** Reports one access to the trace; {@code t0} is when the bus access began (its time, for the summary). */
+    private void trace(VcpuView vcpu, ExitTrace.Access access, long address, byte[] data, Bus.Mapping m, long t0) {
+        if (trace != null) {
+            trace.access(vcpu.id(), access, address, data, m, System.nanoTime() - t0);
         }
-        StringBuilder sb = new StringBuilder("exit vcpu-").append(vcpu.id()).append(' ').append(exit.kind());
-        if (!target.isEmpty()) {
-            sb.append(' ').append(target);
-        }
-        if (data != null) {
-            sb.append(" data=").append(HexFormat.of().formatHex(data));
-        }
-        if (m != null) {
-            sb.append(" dev=").append(m.name());
-        } else if (data != null) {
-            sb.append(" dev=none");
-        }
-        trace.accept(sb.toString());
     }
 
     private String internalError(VcpuView vcpu, VcpuExit.InternalError e) {

@@ -106,6 +106,7 @@ public final class VirtualMachine implements AutoCloseable {
     private RipSamples ripSamples;
     private Duration sampleInterval;
     private Thread profiler;
+    private ExitTrace exitTrace; // set before start, read by start; guarded by stateLock
 
     private VirtualMachine(VmFd vm, List<Mapping> ramMappings, List<OwnedFd> ramFiles, GuestMemory memory,
                            List<VcpuFd> vcpus) {
@@ -219,11 +220,19 @@ public final class VirtualMachine implements AutoCloseable {
         return vcpus.size();
     }
 
+    /** Traces every exit ({@code --trace-exits}): as lines or as a summary; call before {@link #start}. */
+    public void traceExits(ExitTrace trace) {
+        synchronized (stateLock) {
+            refuseUnless(MachineState.CREATED, "trace exits");
+            exitTrace = trace;
+        }
+    }
+
     /**
      * Starts the I/O thread and one named thread per vCPU ({@code vcpu-0} …). Each runs {@code setup} on
      * itself, then the guest; exits are dispatched with a dispatcher over this machine's buses.
      *
-     * @param trace receives one line per exit when non-null ({@code --trace-exits})
+     * @param trace receives one line per exit when non-null (else the {@link #traceExits} set, if any)
      */
     public void start(VcpuSetup setup, Consumer<String> trace) {
         start(setup, trace, false);
@@ -237,11 +246,13 @@ public final class VirtualMachine implements AutoCloseable {
     public void start(VcpuSetup setup, Consumer<String> trace, boolean paused) {
         transitions.lock();
         try {
+            ExitTrace traced;
             synchronized (stateLock) {
                 refuseUnless(MachineState.CREATED, "start");
+                traced = trace != null ? ExitTrace.lines(trace) : exitTrace;
             }
             io.start();
-            ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, trace);
+            ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, traced);
             CountDownLatch latch = new CountDownLatch(vcpus.size());
             List<VcpuThread> ts = new ArrayList<>();
             for (VcpuFd fd : vcpus) {

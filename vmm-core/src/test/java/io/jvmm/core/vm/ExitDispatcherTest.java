@@ -28,7 +28,7 @@ class ExitDispatcherTest {
     private final Bus mmio = new Bus("mmio");
     private final ExitStats stats = new ExitStats();
     private final List<String> trace = new ArrayList<>();
-    private final ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, trace::add);
+    private final ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, ExitTrace.lines(trace::add));
     private final TestGuests.Recorder uart = new TestGuests.Recorder(0x60);
 
     private final VcpuView vcpu = new VcpuView() {
@@ -66,7 +66,8 @@ class ExitDispatcherTest {
         assertEquals(5, uart.accesses.size());
         assertEquals(5L, stats.byDevice().get("uart"));
         assertEquals(1L, stats.byKind().get("IO_OUT"));
-        assertEquals("exit vcpu-0 IO_OUT port 0x3f8 data=61 dev=uart", trace.get(0));
+        assertEquals("vcpu-0 out 0x3f8 ← 0x61 'a' → uart", trace.get(0));
+        assertEquals("vcpu-0 in 0x3fd = 0x60 '`' → uart", trace.get(3));
     }
 
     @Test

@@ -164,7 +164,7 @@ class KvmGuestTest {
             vm.start(vcpu -> TestGuests.realMode(vcpu, 0x1000), lines::add);
             assertNotNull(vm.awaitExit(Duration.ofSeconds(30)));
         }
-        assertEquals(List.of("exit vcpu-0 IO_OUT port 0x3f8 data=68 dev=none", "exit vcpu-0 HLT"), lines);
+        assertEquals(List.of("vcpu-0 out 0x3f8 ← 0x68 'h' → no device (ignored)", "vcpu-0 hlt → vCPU 0 done (HLT with no in-kernel irqchip: nothing will wake it)"), lines);
     }
 
     private static List<String> describe(List<TestGuests.Recorder.Access> accesses) {

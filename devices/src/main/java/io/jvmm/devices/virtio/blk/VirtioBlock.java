@@ -1,5 +1,6 @@
 package io.jvmm.devices.virtio.blk;
 
+import io.jvmm.devices.DeviceStateException;
 import io.jvmm.devices.virtio.AbstractVirtioDevice;
 import io.jvmm.devices.virtio.DescriptorChain;
 import io.jvmm.devices.virtio.VirtioCounters.Counter;
@@ -74,6 +75,48 @@ public final class VirtioBlock extends AbstractVirtioDevice {
         System.arraycopy(s, 0, this.serial, 0, Math.min(s.length, VIRTIO_BLK_ID_BYTES));
         this.capacity = backend.size() >>> SECTOR_SHIFT;
         this.config = buildConfig(capacity);
+    }
+
+    /**
+     * The device's guest-visible configuration, for a snapshot. It does not change while the device runs,
+     * so no precondition beyond the transport's applies.
+     */
+    public VirtioBlockState state() {
+        int end = serial.length;
+        while (end > 0 && serial[end - 1] == 0) {
+            end--; // the zero padding is not part of the serial
+        }
+        return new VirtioBlockState(capacity, backend.readOnly(),
+                new String(serial, 0, end, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A device for the disk {@code backend} in the configuration a snapshot recorded. The record is
+     * untrusted and the disk may have changed since: a capacity or read-only flag that differs from what
+     * {@code backend} gives, or a serial that is not at most 20 ASCII characters, throws
+     * {@link io.jvmm.devices.DeviceStateException}.
+     *
+     * @param name names the device in errors ("virtio-blk0")
+     */
+    public static VirtioBlock restore(String name, VirtioBlockState state, BlockBackend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(backend, "backend");
+        long sectors = backend.size() >>> SECTOR_SHIFT;
+        if (state.capacity() != sectors) {
+            throw new DeviceStateException(name, "capacity " + state.capacity() + " sectors in the record, the disk"
+                    + " has " + sectors + ": the disk changed since the snapshot");
+        }
+        if (state.readOnly() != backend.readOnly()) {
+            throw new DeviceStateException(name, "the record says " + (state.readOnly() ? "read-only" : "writable")
+                    + ", the disk was opened " + (backend.readOnly() ? "read-only" : "writable"));
+        }
+        String id = state.serial();
+        if (id == null || id.length() > VIRTIO_BLK_ID_BYTES || !id.chars().allMatch(c -> c < 0x80)) {
+            throw new DeviceStateException(name, "serial " + (id == null ? "is missing"
+                    : "'" + id + "' is not at most " + VIRTIO_BLK_ID_BYTES + " ASCII characters"));
+        }
+        return new VirtioBlock(backend, id);
     }
 
     /**

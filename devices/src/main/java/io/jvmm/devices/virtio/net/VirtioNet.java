@@ -1,5 +1,6 @@
 package io.jvmm.devices.virtio.net;
 
+import io.jvmm.devices.DeviceStateException;
 import io.jvmm.devices.virtio.AbstractVirtioDevice;
 import io.jvmm.devices.virtio.DescriptorChain;
 import io.jvmm.devices.virtio.VirtioCounters.Counter;
@@ -89,6 +90,70 @@ public final class VirtioNet extends AbstractVirtioDevice {
         // struct virtio_net_config (section 5.1.4): +0 u8 mac[6] | +6 le16 status
         System.arraycopy(this.mac, 0, config, 0, 6);
         config[6] = VIRTIO_NET_S_LINK_UP;
+    }
+
+    /**
+     * The device's state beside its queues, for a snapshot: MAC, offloads and a received frame still
+     * waiting for a guest buffer (rx-stalled).
+     *
+     * <p>Precondition: the device is quiescent — the machine has paused the I/O thread, which processes
+     * the queues, and that pause orders its last writes before this read.
+     */
+    public VirtioNetState state() {
+        byte[] pending = new byte[rxPendingLen];
+        rxFrame.get(0, pending);
+        return new VirtioNetState(formatMac(mac), offloads, backend.hasVnetHeader(), pending);
+    }
+
+    /**
+     * A device on {@code backend} in the state a snapshot recorded; the transport's restore then activates
+     * it. A pending frame is kept and the device starts rx-stalled: the first receive-queue notification
+     * (see {@link io.jvmm.devices.virtio.VirtioMmioTransport#restore}) delivers it. The record is
+     * untrusted: a bad or multicast MAC, offloads or a header mode the back end does not match, or a
+     * pending frame that is no frame throws {@link io.jvmm.devices.DeviceStateException}.
+     *
+     * @param name names the device in errors ("virtio-net0")
+     */
+    public static VirtioNet restore(String name, VirtioNetState state, NetBackend backend) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(backend, "backend");
+        if (state.mac() == null) {
+            throw new DeviceStateException(name, "mac is missing");
+        }
+        byte[] mac;
+        try {
+            mac = parseMac(state.mac());
+        } catch (IllegalArgumentException e) {
+            throw new DeviceStateException(name, "mac: " + e.getMessage());
+        }
+        if (state.vnetHeader() != backend.hasVnetHeader()) {
+            throw new DeviceStateException(name, "vnetHeader is " + state.vnetHeader() + " in the record, but the"
+                    + " back end given " + (backend.hasVnetHeader() ? "passes" : "does not pass") + " vnet headers");
+        }
+        if (state.offloads() && !backend.hasVnetHeader()) {
+            throw new DeviceStateException(name, "offloads need a back end with a vnet header");
+        }
+        byte[] frame = state.rxPendingFrame();
+        if (frame == null) {
+            throw new DeviceStateException(name, "rxPendingFrame is missing");
+        }
+        int minimum = (backend.hasVnetHeader() ? VIRTIO_NET_HDR_SIZE : 0) + ETH_HLEN;
+        int maximum = MAX_FRAME_SIZE + (backend.hasVnetHeader() ? VIRTIO_NET_HDR_SIZE : 0);
+        if (frame.length != 0 && (frame.length < minimum || frame.length > maximum)) {
+            throw new DeviceStateException(name, "rxPendingFrame of " + frame.length + " bytes is not a frame ("
+                    + minimum + " to " + maximum + " bytes)");
+        }
+        VirtioNet net = new VirtioNet(backend, mac, state.offloads());
+        net.rxFrame.put(0, frame);
+        net.rxPendingLen = frame.length;
+        net.rxStalled = frame.length > 0;
+        return net;
+    }
+
+    /** "52:54:00:12:34:56", the form {@link #parseMac} reads. */
+    public static String formatMac(byte[] mac) {
+        return HexFormat.ofDelimiter(":").formatHex(mac);
     }
 
     /** A random unicast, locally administered MAC address (bit 1 of the first byte set, bit 0 clear). */

@@ -35,6 +35,17 @@ public final class VirtioRng extends AbstractVirtioDevice {
         this.source = Objects.requireNonNull(source);
     }
 
+    /** The device's state beside its queue, for a snapshot: it has none (see {@link VirtioRngState}). */
+    public VirtioRngState state() {
+        return new VirtioRngState();
+    }
+
+    /** A device in the state a snapshot recorded, drawing entropy from the host's {@link SecureRandom}. */
+    public static VirtioRng restore(VirtioRngState state) {
+        Objects.requireNonNull(state, "state");
+        return new VirtioRng();
+    }
+
     @Override
     public int deviceType() {
         return VirtioIds.VIRTIO_ID_RNG;
