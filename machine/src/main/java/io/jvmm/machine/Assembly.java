@@ -11,6 +11,7 @@ import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.devices.legacy.BootTimer;
 import io.jvmm.devices.legacy.I8042;
 import io.jvmm.devices.legacy.Serial;
+import io.jvmm.devices.legacy.SerialState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
      */
     static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
-        Serial serial = wireLegacy(wiring, irqchip, console, bootTimer, stop);
+        Serial serial = wireLegacy(wiring, irqchip, console, bootTimer, stop, null);
 
         VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
         try {
@@ -72,11 +73,13 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
     /**
      * The devices every machine has, on {@code wiring}: the 16550A on COM1, the i8042's reset line, the
      * boot timer. Returns the serial port. Used by {@link #assemble} and by a restore (which loads nothing).
+     *
+     * @param serialState a snapshot's UART state to restore, or null for a UART after reset
      */
     static Serial wireLegacy(VmWiring wiring, boolean irqchip, ConsoleWatcher console, BootTimer bootTimer,
-                             Consumer<MachineExit> stop) {
+                             Consumer<MachineExit> stop, SerialState serialState) {
         InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
-        Serial serial = new Serial(com1, console);
+        Serial serial = serialState == null ? new Serial(com1, console) : Serial.restore(serialState, com1, console);
         wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
         wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
             serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it

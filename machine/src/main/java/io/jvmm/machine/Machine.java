@@ -17,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.jvmm.machine.snapshot.MemoryFile;
-import io.jvmm.machine.snapshot.SerialRegisters;
+import io.jvmm.machine.snapshot.SerialRecord;
+import io.jvmm.devices.legacy.SerialState;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
@@ -59,8 +60,6 @@ public final class Machine implements AutoCloseable {
     private final boolean irqchip;
     private final int[] msrIndices;
     private final SnapshotState.MachineConfig config;
-    /** A restored machine's device state, written once every vCPU's state is restored (null when built). */
-    private volatile Runnable restoreDevices;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -214,30 +213,14 @@ public final class Machine implements AutoCloseable {
             }
             case OFF -> { }
         }
-        Runnable devices = restoreDevices;
-        if (devices == null) {
-            vm.start(vcpu -> {
-                vcpuSetup.configure(vcpu);
-                if (vcpu.id() == 0) {
-                    long now = System.nanoTime();
-                    firstRunNanos = now;
-                    listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
-                }
-            }, null, paused);
-            return;
-        }
-        // Restored: KVM state first (each vCPU on its thread, then parked), then the devices, whose
-        // interrupts (a 16550A's pending THRE) must reach the restored IOAPIC and local APICs, not be
-        // overwritten by them; then the guest runs.
-        vm.start(vcpuSetup, null, true);
-        devices.run();
-        restoreDevices = null;
-        long now = System.nanoTime();
-        firstRunNanos = now;
-        listeners.firstRun(now);
-        if (!paused && vm.state() == MachineState.PAUSED) { // not when a vCPU's restore failed (it stopped the machine)
-            vm.resume();
-        }
+        vm.start(vcpu -> {
+            vcpuSetup.configure(vcpu);
+            if (vcpu.id() == 0) {
+                long now = System.nanoTime();
+                firstRunNanos = now;
+                listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
+            }
+        }, null, paused);
     }
 
     /**
@@ -281,9 +264,11 @@ public final class Machine implements AutoCloseable {
             Files.deleteIfExists(dir.resolve(StateFile.NAME)); // no state.json beside a half-written memory file
             MemoryFile.Written mem = MemoryFile.write(dir.resolve(StateFile.MEMORY_NAME), vm.memory().regions(), vm::ramFd);
             long memoryWritten = System.nanoTime();
-            // One SnapshotState.DeviceRecord per device: the serial port's registers for now; the i8042 and the
-            // boot timer keep nothing a guest needs after boot; virtio devices are refused above.
-            List<SnapshotState.DeviceRecord> devices = List.of(SerialRegisters.save(serial).record(SERIAL_NAME));
+            // One SnapshotState.DeviceRecord per device: the UART's registers and RX FIFO (its output drained
+            // first: what the guest sent is not guest state); the i8042 and the boot timer keep nothing a
+            // guest needs after boot; virtio devices are refused above.
+            serial.flush();
+            List<SnapshotState.DeviceRecord> devices = List.of(SerialRecord.record(SERIAL_NAME, serial.state()));
             StateFile.write(dir, new SnapshotState(config, vcpus, vmState, devices));
             long end = System.nanoTime();
             return new SnapshotResult(dir, mem.length(), mem.dataBytes(), Duration.ofNanos(paused - start),
@@ -308,8 +293,8 @@ public final class Machine implements AutoCloseable {
      * Builds a machine from the snapshot in {@code dir}: a new VM whose RAM is the memory file mapped
      * MAP_PRIVATE (read when first touched, written copy-on-write: the file must stay as it is while the
      * machine lives; several machines may map one file, each writes privately), the VM-wide state
-     * restored, the devices wired; when the machine is started ({@link #start()}, or {@link #startPaused()})
-     * each vCPU's state is restored on its thread, then the devices' state, then the guest runs (or stays paused). Everything in the state file is checked
+     * restored, the devices wired with their restored state; each vCPU's state is restored on its thread when
+     * the machine is started ({@link #start()}, or {@link #startPaused()}). Everything in the state file is checked
      * before anything is built.
      *
      * @throws SnapshotException naming the file, record and field that cannot be restored
@@ -317,12 +302,12 @@ public final class Machine implements AutoCloseable {
     public static Machine restore(Hypervisor hypervisor, Path dir, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
         SnapshotState state = StateFile.read(dir);
-        SerialRegisters serialState = null;
+        SerialState serialState = null;
         for (int i = 0; i < state.devices().size(); i++) {
             SnapshotState.DeviceRecord d = state.devices().get(i);
             String where = dir.resolve(StateFile.NAME) + ": devices[" + i + "] (" + d.name() + ")";
-            if (d.name().equals(SERIAL_NAME) && d.kind().equals(SerialRegisters.KIND) && serialState == null) {
-                serialState = SerialRegisters.fromJson(d.state(), where);
+            if (d.name().equals(SERIAL_NAME) && d.kind().equals(SerialRecord.KIND) && serialState == null) {
+                serialState = SerialRecord.fromJson(d.state(), where);
             } else {
                 throw new SnapshotException(where + ": kind \"" + d.kind() + "\" is not one this jvmm can restore");
             }
@@ -346,7 +331,9 @@ public final class Machine implements AutoCloseable {
             MachineListeners listeners = new MachineListeners();
             ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
-            Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop);
+            // The UART comes back with its interrupt level but sends no edge: a pending interrupt was delivered
+            // before the snapshot and is in the irqchip's state.
+            Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop, serialState);
             VirtioDevices virtio = VirtioDevices.none();
             resources.add(virtio);
             vm.stats().onFirstExit(listeners::firstGuestExit);
@@ -359,12 +346,6 @@ public final class Machine implements AutoCloseable {
                     config, buildStart, io, virtio, listeners);
             LOG.debug("restore of {}: state read and checked {} µs, VM created (RAM mapped) {} µs, devices and VM state {} µs",
                     dir, (stateRead - buildStart) / 1000, (vmCreated - stateRead) / 1000, (System.nanoTime() - vmCreated) / 1000);
-            SerialRegisters serialRecord = serialState;
-            m.restoreDevices = () -> {
-                if (serialRecord != null) {
-                    serialRecord.restore(serial);
-                }
-            };
             return m;
         } catch (RuntimeException e) {
             vm.close();

@@ -196,15 +196,20 @@ class SnapshotRestoreTest {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             try (Machine clone = Machine.restore(h, snap, console, System.nanoTime())) {
                 clone.start();
-                clone.serial().offerInput("abc".getBytes(), 0, 3);
+                byte[] typed = "abc".getBytes();
+                int offered = 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (!console.toString().equals("bcd")) {
+                    // The guest never enabled the FIFOs: the UART takes one byte at a time.
+                    offered += clone.serial().offerInput(typed, offered, typed.length - offered);
                     clone.serial().flush();
                     assertTrue(System.nanoTime() < deadline, "console: '" + console + "', state " + clone.state()
                             + (clone.state() == MachineState.STOPPED ? ": " + exitOf(clone) : ""));
                     Thread.sleep(5);
                 }
-                clone.serial().offerInput("q".getBytes(), 0, 1);
+                while (clone.serial().offerInput("q".getBytes(), 0, 1) == 0) {
+                    Thread.sleep(1);
+                }
                 assertEquals("all vCPUs halted", clone.awaitExit(Duration.ofSeconds(30)).reason());
             }
         }

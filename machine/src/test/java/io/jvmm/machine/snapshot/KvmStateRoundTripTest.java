@@ -105,7 +105,8 @@ class KvmStateRoundTripTest {
                 assertArrayEquals(x.lapic(), y.lapic());
                 assertArrayEquals(x.mpState(), y.mpState());
                 assertEquals(x.cpuid(), y.cpuid());
-                assertArrayEquals(savedVm.picMaster(), vmAgain.picMaster());
+                // The PIT keeps counting in the new VM: IRQ0 may be requested again (kvm_pic_state.irr, byte 1 of chip).
+                assertArrayEquals(withoutIrr(savedVm.picMaster()), withoutIrr(vmAgain.picMaster()));
                 assertArrayEquals(savedVm.picSlave(), vmAgain.picSlave());
                 assertArrayEquals(savedVm.ioapic(), vmAgain.ioapic());
                 assertEquals(0x1234, pitCount(vmAgain.pit2()));
@@ -116,6 +117,12 @@ class KvmStateRoundTripTest {
                 b.resume();
             }
         }
+    }
+
+    private static byte[] withoutIrr(byte[] chip) {
+        byte[] c = chip.clone();
+        c[8 + 1] = 0;
+        return c;
     }
 
     private static int pitCount(byte[] pit2) {
