@@ -49,7 +49,7 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
      */
     static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
-        Serial serial = wireLegacy(wiring, irqchip, console, bootTimer, stop, null);
+        Serial serial = wireLegacy(wiring, com1(wiring, irqchip), console, bootTimer, stop, null);
 
         VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
         try {
@@ -76,9 +76,8 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
      *
      * @param serialState a snapshot's UART state to restore, or null for a UART after reset
      */
-    static Serial wireLegacy(VmWiring wiring, boolean irqchip, ConsoleWatcher console, BootTimer bootTimer,
+    static Serial wireLegacy(VmWiring wiring, InterruptLine com1, ConsoleWatcher console, BootTimer bootTimer,
                              Consumer<MachineExit> stop, SerialState serialState) {
-        InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
         Serial serial = serialState == null ? new Serial(com1, console) : Serial.restore(serialState, com1, console);
         wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
         wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
@@ -89,6 +88,11 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
         }));
         wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
         return serial;
+    }
+
+    /** The UART's interrupt: GSI 4 of the in-kernel irqchip, or none without one. */
+    static InterruptLine com1(VmWiring wiring, boolean irqchip) {
+        return irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
     }
 
     private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {

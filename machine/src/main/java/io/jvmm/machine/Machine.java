@@ -3,6 +3,7 @@ package io.jvmm.machine;
 import io.jvmm.boot.InitrdInflater;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.boot.cpu.CpuidEntry;
+import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestMemory;
@@ -60,6 +61,8 @@ public final class Machine implements AutoCloseable {
     private final boolean irqchip;
     private final int[] msrIndices;
     private final SnapshotState.MachineConfig config;
+    /** A restored machine's last step, once every vCPU's state is restored and before they run (null when built). */
+    private volatile Runnable afterVcpuRestore;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -213,14 +216,25 @@ public final class Machine implements AutoCloseable {
             }
             case OFF -> { }
         }
+        Runnable after = afterVcpuRestore;
         vm.start(vcpu -> {
             vcpuSetup.configure(vcpu);
-            if (vcpu.id() == 0) {
+            if (vcpu.id() == 0 && after == null) {
                 long now = System.nanoTime();
                 firstRunNanos = now;
                 listeners.firstRun(now);   // on vcpu-0, just before its first KVM_RUN
             }
-        }, null, paused);
+        }, null, paused || after != null);
+        if (after != null) {
+            afterVcpuRestore = null;
+            after.run();
+            long now = System.nanoTime();
+            firstRunNanos = now;
+            listeners.firstRun(now);
+            if (!paused && vm.state() == MachineState.PAUSED) { // not when a vCPU's restore failed (it stopped the machine)
+                vm.resume();
+            }
+        }
     }
 
     /**
@@ -333,7 +347,8 @@ public final class Machine implements AutoCloseable {
             BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
             // The UART comes back with its interrupt level but sends no edge: a pending interrupt was delivered
             // before the snapshot and is in the irqchip's state.
-            Serial serial = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop, serialState);
+            InterruptLine com1 = Assembly.com1(wiring, config.irqchip());
+            Serial serial = Assembly.wireLegacy(wiring, com1, console, bootTimer, vm::stop, serialState);
             VirtioDevices virtio = VirtioDevices.none();
             resources.add(virtio);
             vm.stats().onFirstExit(listeners::firstGuestExit);
@@ -346,6 +361,10 @@ public final class Machine implements AutoCloseable {
                     config, buildStart, io, virtio, listeners);
             LOG.debug("restore of {}: state read and checked {} µs, VM created (RAM mapped) {} µs, devices and VM state {} µs",
                     dir, (stateRead - buildStart) / 1000, (vmCreated - stateRead) / 1000, (System.nanoTime() - vmCreated) / 1000);
+            // An interrupt the UART raised just before the snapshot may not have reached the irqchip's saved
+            // state (irqfd injection is asynchronous): once the vCPUs' local APICs are restored, send COM1 one
+            // edge. If nothing is pending the guest's driver finds UART_IIR_NO_INT and returns.
+            m.afterVcpuRestore = config.irqchip() ? com1::trigger : () -> { };
             return m;
         } catch (RuntimeException e) {
             vm.close();
