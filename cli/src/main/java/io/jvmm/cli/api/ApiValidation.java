@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -37,6 +40,15 @@ final class ApiValidation {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // A field's JSON type must be the swagger's: no 3 for a path, no 1.5 or "2" for a count.
+            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.String, CoercionAction.Fail))
             .build();
 
     private ApiValidation() {
@@ -53,15 +65,35 @@ final class ApiValidation {
         } catch (UnrecognizedPropertyException e) {
             throw new ApiException("Unknown field '" + e.getPropertyName() + "'.");
         } catch (MismatchedInputException e) {
-            String field = e.getPath().isEmpty() ? "" : "field '" + e.getPath().getLast().getFieldName() + "': ";
-            throw new ApiException("Invalid request body: " + field + firstLine(e.getOriginalMessage()));
+            if (e.getPath().isEmpty()) {
+                throw new ApiException("Invalid request body: it must be a JSON object.");
+            }
+            throw new ApiException("Invalid value for field '" + e.getPath().getLast().getFieldName() + "': expected "
+                    + expected(e.getTargetType()) + ".");
         } catch (JacksonException e) {
-            throw new ApiException("Malformed JSON: " + firstLine(e.getOriginalMessage()));
+            throw new ApiException("Malformed JSON: " + firstLine(e.getOriginalMessage())
+                    .replaceAll("\\s*\\(start marker at \\[Source.*", "") + ".");
         }
         if (value == null) {
             throw new ApiException("The request body is null; it must be a JSON object.");
         }
         return value;
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "another JSON type";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        return "a JSON object";
     }
 
     private static String firstLine(String s) {

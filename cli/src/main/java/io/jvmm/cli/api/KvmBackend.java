@@ -1,5 +1,6 @@
 package io.jvmm.cli.api;
 
+import io.jvmm.cli.console.ConsoleInput;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.devices.legacy.BootTimer;
@@ -8,13 +9,15 @@ import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpec;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** The real backend: a {@link Machine} on /dev/kvm, its console on {@code consoleOut}. */
+/** The real backend: a {@link Machine} on /dev/kvm, its console on {@code consoleOut} and this process's stdin. */
 final class KvmBackend implements VmBackend {
     private final String kvmDevice;
     private final OutputStream consoleOut;
@@ -48,6 +51,13 @@ final class KvmBackend implements VmBackend {
                     }
                 });
             }
+            // stdin feeds the guest's console, as with Firecracker; a plain byte stream (no raw terminal mode).
+            var serial = machine.serial();
+            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+                    serial::inputSpace, false, () -> { });
+            serial.onInputSpace(input::guestCanTakeMore);
+            machine.addInput(input::stop); // the first thing the machine's teardown stops
+            input.start();
             machine.start();
         } catch (RuntimeException e) {
             machine.close();

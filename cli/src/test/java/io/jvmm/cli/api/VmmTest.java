@@ -140,6 +140,10 @@ class VmmTest {
             PUT   | /machine-config          | {"vcpu_count": 33, "mem_size_mib": 128}
             PUT   | /machine-config          | {"vcpu_count": 2}
             PUT   | /machine-config          | {"vcpu_count": "2", "mem_size_mib": 128}
+            PUT   | /machine-config          | {"vcpu_count": 2, "mem_size_mib": 1.5}
+            PUT   | /machine-config          | {"vcpu_count": 2, "mem_size_mib": 128, "smt": 0}
+            PUT   | /boot-source             | {"kernel_image_path": 3}
+            PUT   | /boot-source             | {"kernel_image_path": ["KERNEL"]}
             PUT   | /machine-config          | {"vcpu_count": 2, "mem_size_mib": 128, "smt": true}
             PUT   | /machine-config          | {"vcpu_count": 2, "mem_size_mib": 128, "huge_pages": "2M"}
             PUT   | /machine-config          | {"vcpu_count": 2, "mem_size_mib": 128, "cpu_template": "T2"}
@@ -190,6 +194,18 @@ class VmmTest {
     void pathIdMismatchHasFirecrackersMessage() throws Exception {
         assertEquals("The id from the path does not match the id from the body!",
                 fault("PUT", "/drives/a", "{\"drive_id\": \"b\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": false}"));
+    }
+
+    @Test
+    void faultMessagesNameTheProblem() throws Exception {
+        assertEquals("Invalid value for field 'vcpu_count': expected an integer.",
+                fault("PUT", "/machine-config", "{\"vcpu_count\": \"2\", \"mem_size_mib\": 128}"));
+        assertEquals("Invalid value for field 'kernel_image_path': expected a string.",
+                fault("PUT", "/boot-source", "{\"kernel_image_path\": 3}"));
+        assertEquals("Unknown field 'bogus'.", fault("PUT", "/entropy", "{\"bogus\": 1}"));
+        assertEquals("Missing required field 'vcpu_count'.", fault("PUT", "/machine-config", "{\"mem_size_mib\": 128}"));
+        assertTrue(fault("PUT", "/entropy", "{").startsWith("Malformed JSON: "));
+        assertEquals("Invalid request body: it must be a JSON object.", fault("PUT", "/entropy", "[]"));
     }
 
     @Test
