@@ -118,7 +118,8 @@ public final class ServeCommand implements Callable<Integer> {
                 } catch (Exception e) {
                     throw new UserError("--api-sock " + apiSock + ": cannot listen (" + e.getMessage() + ")", 1);
                 }
-                LOG.info("API listening on {}", apiSock);
+                LOG.info("API listening on {}, {} ms after process start", apiSock,
+                        (System.nanoTime() - processStart) / 1_000_000);
             }
             if (config != null) {
                 try {
