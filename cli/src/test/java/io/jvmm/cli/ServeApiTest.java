@@ -156,6 +156,23 @@ class ServeApiTest {
         assertEquals(0, r.status(), r.stderr());
     }
 
+    @Test
+    void metricsAndLogFilesFromTheCommandLine() throws Exception {
+        assumeKvm();
+        Path hello = Files.write(dir.resolve("hello.bin"), io.jvmm.machine.HelloGuest.realMode());
+        Path config = Files.writeString(dir.resolve("vm.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + hello
+                + "\", \"jvmm_kernel_format\": \"raw\"}}");
+        Path metrics = dir.resolve("metrics.json");
+        Path log = dir.resolve("jvmm.log");
+        var r = JvmmProcess.run(60, null, "serve", "--no-api", "--config-file", config.toString(), "--metrics-path",
+                metrics.toString(), "--log-path", log.toString(), "--level", "Info", "--show-level");
+        assertEquals(0, r.status(), r.stderr());
+        List<String> lines = Files.readAllLines(metrics);
+        assertFalse(lines.isEmpty(), "a metrics line at exit");
+        assertTrue(lines.getLast().matches("\\{\"utc_timestamp_ms\":\\d+,\"jvmm\":\\{\"exits_total\":[1-9]\\d*,.*"), lines.getLast());
+        assertTrue(Files.readString(log).contains(":INFO guest ended"), Files.readString(log));
+    }
+
     /** `jvmm run` must not pay for the API: no Jetty or Jackson class is loaded. */
     @Test
     void runLoadsNoApiClasses() throws Exception {
