@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * <p>jvmm's own additions carry a {@code jvmm_} prefix, so that no Firecracker client sends one by accident.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 final class ApiBodies {
     private ApiBodies() {
     }
