@@ -27,6 +27,22 @@ class ServeOptionsTest {
     }
 
     @Test
+    void sigtermRemovesTheSocket() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Process p = new ProcessBuilder(JvmmProcess.command("serve", "--api-sock", sock.toString()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertTrue(UnixHttp.awaitSocket(sock, p, 30_000), "no API socket");
+            assertEquals(200, UnixHttp.call(sock, "GET", "/", null).status());
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(Files.notExists(sock), "the socket outlived the process");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void noApiNeedsAConfigFile() throws Exception {
         var r = JvmmProcess.run(30, null, "serve", "--no-api");
         assertEquals(2, r.status(), r.stderr());
