@@ -10,9 +10,14 @@ module io.jvmm.cli {
     requires org.slf4j;
     requires ch.qos.logback.classic;
     requires ch.qos.logback.core;
+    // jvmm serve only: the Firecracker-compatible API (io.jvmm.cli.api); `jvmm run` loads none of it.
+    requires com.fasterxml.jackson.databind;
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.unixdomain.server;
 
     opens io.jvmm.cli to info.picocli;
     opens io.jvmm.cli.bench to info.picocli;
+    opens io.jvmm.cli.api to info.picocli, com.fasterxml.jackson.databind;
 
     // Only the bench tests parse the HTML report as XML; not needed (not resolved) at run time.
     requires static java.xml;

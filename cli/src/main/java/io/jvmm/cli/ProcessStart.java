@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 
 /** When this process started, on the {@link System#nanoTime()} clock (for boot-time figures). */
-final class ProcessStart {
+public final class ProcessStart {
     private ProcessStart() {
     }
 
-    static long nanos() {
+    public static long nanos() {
         long now = System.nanoTime();
         return ProcessHandle.current().info().startInstant()
                 .map(start -> now - Duration.between(start, Instant.now()).toNanos())

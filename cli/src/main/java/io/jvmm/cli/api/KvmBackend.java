@@ -1,0 +1,116 @@
+package io.jvmm.cli.api;
+
+import io.jvmm.cli.console.ConsoleInput;
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.lifecycle.MachineState;
+import io.jvmm.devices.legacy.BootTimer;
+import io.jvmm.machine.Hypervisor;
+import io.jvmm.machine.Machine;
+import io.jvmm.machine.MachineListener;
+import io.jvmm.machine.MachineSpec;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The real backend: a {@link Machine} on /dev/kvm, its console on {@code consoleOut} and this process's stdin. */
+final class KvmBackend implements VmBackend {
+    private final String kvmDevice;
+    private final OutputStream consoleOut;
+    private final long processStartNanos;
+    private final Consumer<BootTimer.BootTime> bootTimer;
+
+    /** {@code bootTimer}: told the guest's boot time when it signals it (null: not reported). */
+    KvmBackend(String kvmDevice, OutputStream consoleOut, long processStartNanos, Consumer<BootTimer.BootTime> bootTimer) {
+        this.kvmDevice = kvmDevice;
+        this.consoleOut = consoleOut;
+        this.processStartNanos = processStartNanos;
+        this.bootTimer = bootTimer;
+    }
+
+    @Override
+    public Running start(MachineSpec spec) throws Exception {
+        Hypervisor hypervisor = Hypervisor.open(kvmDevice);
+        Machine machine;
+        try {
+            machine = Machine.build(hypervisor, spec, consoleOut, processStartNanos);
+        } catch (Exception | Error e) {
+            hypervisor.close();
+            throw e;
+        }
+        try {
+            if (bootTimer != null) {
+                machine.addListener(new MachineListener() {
+                    @Override
+                    public void bootTimerFired(BootTimer.BootTime time) {
+                        bootTimer.accept(time);
+                    }
+                });
+            }
+            // stdin feeds the guest's console, as with Firecracker; a plain byte stream (no raw terminal mode).
+            var serial = machine.serial();
+            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+                    serial::inputSpace, false, () -> { });
+            serial.onInputSpace(input::guestCanTakeMore);
+            machine.addInput(input::stop); // the first thing the machine's teardown stops
+            input.start();
+            machine.start();
+        } catch (RuntimeException e) {
+            machine.close();
+            hypervisor.close();
+            throw e;
+        }
+        return new Running() {
+            @Override
+            public MachineState state() {
+                return machine.state();
+            }
+
+            @Override
+            public void pause() {
+                machine.pause();
+            }
+
+            @Override
+            public void resume() {
+                machine.resume();
+            }
+
+            @Override
+            public void stop(MachineExit reason) {
+                machine.stop(reason);
+            }
+
+            @Override
+            public MachineExit awaitExit(Duration timeout) throws InterruptedException {
+                return machine.awaitExit(timeout);
+            }
+
+            @Override
+            public Map<String, Object> counters() {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("exits_total", machine.exitCount());
+                Map<String, String> virtio = new LinkedHashMap<>();
+                machine.virtioCounters().lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> {
+                    int sp = l.indexOf(' ');
+                    virtio.put(sp < 0 ? l : l.substring(0, sp), sp < 0 ? "" : l.substring(sp).strip());
+                });
+                m.put("virtio", virtio);
+                return m;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    machine.close();
+                } finally {
+                    hypervisor.close();
+                }
+            }
+        };
+    }
+}

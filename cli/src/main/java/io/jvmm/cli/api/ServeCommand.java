@@ -1,0 +1,175 @@
+package io.jvmm.cli.api;
+
+import io.jvmm.cli.Main;
+import io.jvmm.cli.ProcessStart;
+import io.jvmm.cli.UserError;
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.machine.Hypervisor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jvmm serve}: Firecracker's command line and REST API over a Unix socket. Its options are the
+ * {@code firecracker} binary's, so tools that start Firecracker can start jvmm ({@code bin/firecracker}).
+ * The guest's console is this process's stdout; a guest poweroff or reboot ends the process with status 0.
+ *
+ * <p>The API server ({@link ApiServer}, Jetty) is loaded only here, when the API is asked for.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve Firecracker's REST API on a Unix socket, and/or boot the VM a Firecracker config file describes.",
+                "Guest console on stdout; the process ends when the guest powers off or reboots."})
+public final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Option(names = "--api-sock", paramLabel = "PATH", defaultValue = "/run/firecracker.socket",
+            description = "The API's Unix socket (must not exist). Default: ${DEFAULT-VALUE}.")
+    Path apiSock;
+
+    @Option(names = "--id", paramLabel = "ID", defaultValue = "anonymous-instance",
+            description = "The microVM's id (GET /). Default: ${DEFAULT-VALUE}.")
+    String id;
+
+    @Option(names = "--config-file", paramLabel = "FILE",
+            description = "A Firecracker config file (JSON keyed boot-source, drives, machine-config, network-interfaces, "
+                    + "entropy, logger, metrics): configure and start the VM at once.")
+    Path configFile;
+
+    @Option(names = "--no-api", description = "No API socket (needs --config-file).")
+    boolean noApi;
+
+    @Option(names = "--level", paramLabel = "LEVEL", description = "Log level: Error, Warning, Info, Debug, Trace, Off.")
+    String level;
+
+    @Option(names = "--log-path", paramLabel = "PATH", description = "Log to this file or FIFO (as well as stderr).")
+    String logPath;
+
+    @Option(names = "--show-level", description = "Show the level in --log-path lines.")
+    boolean showLevel;
+
+    @Option(names = "--show-log-origin", description = "Show the logger in --log-path lines.")
+    boolean showLogOrigin;
+
+    @Option(names = "--boot-timer", description = "Report the guest's boot time (its write to the boot timer port) on stderr.")
+    boolean bootTimer;
+
+    @Option(names = "--metrics-path", paramLabel = "PATH", description = "Write metrics as JSON lines to this file or FIFO.")
+    String metricsPath;
+
+    @Option(names = "--no-seccomp", description = "Accepted for compatibility; jvmm installs no seccomp filter.")
+    boolean noSeccomp;
+
+    @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Hypervisor.DEV_KVM, hidden = true)
+    String kvmDevice;
+
+    @Override
+    public Integer call() throws Exception {
+        long processStart = ProcessStart.nanos();
+        if (noApi && configFile == null) {
+            throw new UserError("--no-api needs --config-file (nothing else could configure the VM)");
+        }
+        if (!noApi && Files.exists(apiSock, LinkOption.NOFOLLOW_LINKS)) {
+            throw new UserError("--api-sock " + apiSock + ": already exists (another VMM's socket? remove it first)");
+        }
+        String config = null;
+        if (configFile != null) {
+            try {
+                config = Files.readString(configFile);
+            } catch (IOException e) {
+                throw new UserError("--config-file " + configFile + ": cannot read it (" + e.getMessage() + ")");
+            }
+        }
+        try {
+            LogTarget.apply(level, logPath, showLevel, showLogOrigin);
+        } catch (ApiException e) {
+            throw new UserError(e.getMessage());
+        }
+        Vmm vmm = new Vmm(id, version(), new KvmBackend(kvmDevice, new FileOutputStream(FileDescriptor.out), processStart,
+                bootTimer ? t -> System.err.printf("jvmm: guest boot time: %.1f ms since process start, %.1f ms since VM build start%n",
+                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6) : null));
+        if (metricsPath != null) {
+            var r = vmm.handle("PUT", "/metrics", ApiValidation.JSON.createObjectNode().put("metrics_path", metricsPath).toString());
+            if (r.status() != 204) {
+                throw new UserError("--metrics-path " + metricsPath + ": " + ApiValidation.JSON.readTree(r.json()).path("fault_message").asText());
+            }
+        }
+        ApiServer server = null;
+        Thread hook = null;
+        try {
+            if (!noApi) {
+                // On SIGTERM/SIGINT the finally below does not run: the hook removes the socket.
+                hook = new Thread(() -> {
+                    vmm.stop(MachineExit.failure("jvmm serve was terminated"));
+                    deleteSocket();
+                }, "vmm-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    server = ApiServer.start(apiSock, vmm);
+                } catch (Exception e) {
+                    throw new UserError("--api-sock " + apiSock + ": cannot listen (" + e.getMessage() + ")", 1);
+                }
+                LOG.info("API listening on {}, {} ms after process start", apiSock,
+                        (System.nanoTime() - processStart) / 1_000_000);
+            }
+            if (config != null) {
+                try {
+                    vmm.applyConfigFile(config);
+                } catch (ApiException e) {
+                    throw new UserError("--config-file " + configFile + ": " + e.getMessage());
+                }
+            }
+            MachineExit exit = vmm.awaitEnd();
+            if (exit.success()) {
+                LOG.info("guest ended: {}", exit.reason());
+            } else {
+                System.err.println("jvmm: " + exit.reason());
+            }
+            return exit.status();
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (!noApi) {
+                deleteSocket();
+            }
+            vmm.close();
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or ran
+                }
+            }
+        }
+    }
+
+    private void deleteSocket() {
+        try {
+            Files.deleteIfExists(apiSock);
+        } catch (IOException e) {
+            System.err.println("jvmm: cannot remove " + apiSock + ": " + e.getMessage());
+        }
+    }
+
+    static String version() {
+        Properties p = new Properties();
+        try (var in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException ignored) {
+            // "dev" below
+        }
+        return p.getProperty("version", "dev");
+    }
+}

@@ -1,0 +1,39 @@
+package io.jvmm.cli.api;
+
+import io.jvmm.core.lifecycle.MachineExit;
+import io.jvmm.core.lifecycle.MachineState;
+import io.jvmm.machine.MachineSpec;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What the API needs of a machine: build and start one from a spec, then pause, resume, stop and wait for
+ * it. {@link KvmBackend} is the real one; tests use a fake, so the API's state machine is tested without KVM.
+ */
+interface VmBackend {
+    /** Builds and starts the machine; a refusal (bad kernel, no /dev/kvm) is an exception whose message says why. */
+    Running start(MachineSpec spec) throws Exception;
+
+    /** A started machine. */
+    interface Running extends AutoCloseable {
+        MachineState state();
+
+        /** Throws IllegalStateException naming the state when the machine is not running. */
+        void pause();
+
+        /** Throws IllegalStateException naming the state when the machine is not paused. */
+        void resume();
+
+        void stop(MachineExit reason);
+
+        /** The machine's end, or null when {@code timeout} passed first. */
+        MachineExit awaitExit(Duration timeout) throws InterruptedException;
+
+        /** Counters for the metrics file, as JSON-ready values. */
+        Map<String, Object> counters();
+
+        @Override
+        void close();
+    }
+}
