@@ -148,6 +148,11 @@ final class RunCommand implements Callable<Integer> {
             return restore(processStart);
         }
         MachineSpec spec = spec();
+        if (snapshotAt != null && (!spec.disks().isEmpty() || !spec.nets().isEmpty() || spec.rng())) {
+            // Refused before the boot rather than when the snapshot is due (the boot takes minutes on some hosts).
+            throw new UserError("--snapshot-at: virtio devices (disk, net, rng) cannot be saved yet; boot with --kernel and"
+                    + " --initrd and no --disk, --net or --rng (the default guest attaches its root disk)");
+        }
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
             Machine machine;

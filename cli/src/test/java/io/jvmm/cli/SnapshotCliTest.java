@@ -81,4 +81,18 @@ class SnapshotCliTest {
         assertEquals(1, bad.status(), bad.stderr());
         assertTrue(bad.stderr().contains(dir.resolve("state.json") + ": no such file"), bad.stderr());
     }
+
+    /** Virtio devices cannot be saved yet: refused before the boot, in one line, rather than when the snapshot is due. */
+    @Test
+    void snapshotAtWithAVirtioDeviceIsRefusedBeforeTheBoot() throws Exception {
+        Path kvm = Path.of("/dev/kvm");
+        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: KVM tests skipped");
+        Path bin = Files.write(dir.resolve("echo.bin"), ECHO_GUEST);
+        JvmmProcess.Result r = JvmmProcess.run(60, null, "run", "--kernel-format", "raw", "--kernel", bin.toString(),
+                "--entry", "long:0x1000", "--rng", "--snapshot-at", "ready", "--snapshot-dir", dir.resolve("snap").toString());
+        assertEquals(2, r.status(), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+        assertTrue(r.stderr().contains("--snapshot-at: virtio devices (disk, net, rng) cannot be saved yet"), r.stderr());
+        assertTrue(Files.notExists(dir.resolve("snap")), "nothing written");
+    }
 }
