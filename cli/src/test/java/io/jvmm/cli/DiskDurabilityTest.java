@@ -1,8 +1,6 @@
 package io.jvmm.cli;
 
-import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageSet;
-import io.jvmm.images.Profile;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,10 +38,7 @@ class DiskDurabilityTest {
     @Test
     @Timeout(value = BOOT_TIMEOUT_S + 120, unit = TimeUnit.SECONDS)
     void flushedWritesSurviveSigkillAndTheDefaultDiskIsUntouched() throws Exception {
-        Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
-        ImageSet image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image: run ./jvmm images build first");
+        ImageSet image = BootTestImage.minimalOrSkip();
         String rootfsBefore = sha256(image.rootfs());
         FileTime mtimeBefore = Files.getLastModifiedTime(image.rootfs());
         Path scratch = Files.write(dir.resolve("scratch.img"), new byte[1 << 20]);

@@ -1,8 +1,6 @@
 package io.jvmm.cli;
 
-import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageSet;
-import io.jvmm.images.Profile;
 import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import org.junit.jupiter.api.Tag;
@@ -36,11 +34,7 @@ class SnapshotLinuxTest {
     @Test
     @Timeout(value = 2 * TIMEOUT_S, unit = TimeUnit.SECONDS)
     void snapshotAtReadyThenTwoClonesAnswerOnTheirConsoles() throws Exception {
-        Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
-        ImageSet image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image in " + GuestImages.defaultCacheRoot()
-                + ": run ./jvmm images build (CI does) to run the boot tests");
+        ImageSet image = BootTestImage.minimalOrSkip();
         Path snap = dir.resolve("snap");
         var taken = JvmmProcess.run(TIMEOUT_S, null, "run", "--kernel", image.vmlinux().toString(),
                 "--initrd", image.initramfs().toString(), "--timeout", Long.toString(TIMEOUT_S),

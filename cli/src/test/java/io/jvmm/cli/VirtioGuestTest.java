@@ -1,8 +1,6 @@
 package io.jvmm.cli;
 
-import io.jvmm.images.GuestImages;
 import io.jvmm.images.ImageSet;
-import io.jvmm.images.Profile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -48,11 +46,8 @@ class VirtioGuestTest {
 
     @BeforeAll
     static void needImageKvmAndRoot() {
-        Path kvm = Path.of("/dev/kvm");
-        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
+        image = BootTestImage.minimalOrSkip();
         assumeTrue("root".equals(System.getProperty("user.name")), "network namespaces need root");
-        image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.MINIMAL).orElse(null);
-        assumeTrue(image != null, "no minimal guest image: run ./jvmm images build first");
         // ip: the namespace and TAP; busybox: ping and nc on the host side; debugfs: reads the images.
         for (String[] tool : new String[][] {{"ip", "iproute2"}, {"busybox", "busybox-static"}, {"debugfs", "e2fsprogs"}}) {
             assumeTrue(onPath(tool[0]), tool[0] + " not installed: apt-get install " + tool[1]
