@@ -28,10 +28,10 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "empty", "empty-warm", "jvmm", "jvmm-warm", "crun", "runc", "qemu");
+    static final List<String> ALL = List.of("java", "help", "empty", "empty-warm", "jvmm", "jvmm-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, empty, empty-warm, jvmm, jvmm-warm, crun, runc, qemu. Default: all.")
+            description = "Systems to run, in order, from: java, help, empty, empty-warm, jvmm, jvmm-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
 
     @Option(names = "--runs", paramLabel = "N", description = "Measured runs per system (default: 10 on hardware KVM, 3 on an emulating host).")
@@ -226,6 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchSystem create(String id, BenchSystem.Setup setup) {
         return switch (id) {
             case "java" -> new JvmmSystems.JavaVersion(setup);
+            case "help" -> new JvmmSystems.Help(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);

@@ -197,6 +197,45 @@ final class JvmmSystems {
         }
     }
 
+    /** {@code jvmm --help} in a new process: the cost of starting the command line itself (JVM, picocli, usage text). */
+    static final class Help implements BenchSystem {
+        private final BenchSystem.Setup setup;
+
+        Help(BenchSystem.Setup setup) {
+            this.setup = setup;
+        }
+
+        @Override
+        public String id() {
+            return "help";
+        }
+
+        @Override
+        public String title() {
+            return "jvmm --help (cold)";
+        }
+
+        @Override
+        public String method() {
+            return "a new `jvmm --help` process per run, JVM options and AOT cache as ./jvmm gives them: start to exit";
+        }
+
+        @Override
+        public boolean bootsKernel() {
+            return false;
+        }
+
+        @Override
+        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
+            List<String> cmd = new ArrayList<>(setup.javaCommand());
+            cmd.add("--help");
+            ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
+            Map<String, Double> events = new LinkedHashMap<>();
+            events.put("exit", r.ms(r.exitNanos()));
+            return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
+        }
+    }
+
     /** {@code java -version} with jvmm's JVM options: the floor under any cold jvmm figure. */
     static final class JavaVersion implements BenchSystem {
         private final BenchSystem.Setup setup;
