@@ -217,7 +217,8 @@ final class JvmmSystems {
 
         @Override
         public String method() {
-            return "a new `jvmm --help` process per run, JVM options and AOT cache as ./jvmm gives them: start to exit";
+            return "a new `jvmm --help` process per run, JVM options as ./jvmm gives them and ./jvmm's help AOT cache "
+                    + "(jvmm-help.aot beside the run cache) when there is one: start to exit";
         }
 
         @Override
@@ -227,7 +228,12 @@ final class JvmmSystems {
 
         @Override
         public Sample run(int index, boolean warmup, Progress progress) throws Exception {
-            List<String> cmd = new ArrayList<>(setup.javaCommand());
+            List<String> cmd = new ArrayList<>();
+            for (String a : setup.javaCommand()) {
+                // ./jvmm starts `jvmm --help` with the cache trained on --help, not the one trained on `run`.
+                Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
+                cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
+            }
             cmd.add("--help");
             ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
             Map<String, Double> events = new LinkedHashMap<>();
