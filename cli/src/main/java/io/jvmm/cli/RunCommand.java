@@ -129,7 +129,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest signals it has booted (the boot timer).")
     String snapshotAt;
 
-    @Option(names = "--snapshot-dir", paramLabel = "DIR", description = "Where --snapshot-at writes the snapshot (state.json, memory.bin).")
+    @Option(names = "--snapshot-dir", paramLabel = "DIR",
+            description = "Where --snapshot-at, and Ctrl-A s on the console, write the snapshot (state.json, memory.bin, disk overlays).")
     Path snapshotDir;
 
     @Option(names = "--exit-after-snapshot", description = "With --snapshot-at: stop the guest once the snapshot is written.")
@@ -187,8 +188,8 @@ final class RunCommand implements Callable<Integer> {
         if (snapshotAt != null && snapshotDir == null) {
             throw new UserError("--snapshot-at needs --snapshot-dir DIR");
         }
-        if (snapshotAt == null && (snapshotDir != null || exitAfterSnapshot)) {
-            throw new UserError("--snapshot-dir and --exit-after-snapshot go with --snapshot-at ready");
+        if (snapshotAt == null && exitAfterSnapshot) {
+            throw new UserError("--exit-after-snapshot goes with --snapshot-at ready");
         }
         if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || rng || cmdline != null
                 || append != null || keepDiskChanges)) {
@@ -202,20 +203,50 @@ final class RunCommand implements Callable<Integer> {
         return new MachineListener() {
             @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
-                    try {
-                        Machine.SnapshotResult r = machine.snapshot(snapshotDir, !exitAfterSnapshot);
-                        System.err.printf("jvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)%n",
-                                r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
-                        if (exitAfterSnapshot) {
-                            machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
-                    }
-                });
+                snapshotInBackground(machine, exitAfterSnapshot);
             }
         };
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Snapshots into --snapshot-dir on a thread of its own, then resumes the guest or, with {@code stopAfter},
+     * stops it; one at a time (a request while one is taken is answered on stderr). A failure stops the
+     * machine when it was to stop anyway, else it is reported and the guest goes on.
+     */
+    private void snapshotInBackground(Machine machine, boolean stopAfter) {
+        if (!snapshotting.compareAndSet(false, true)) {
+            System.err.print("\r\njvmm: a snapshot is being taken already\r\n");
+            return;
+        }
+        Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
+            try {
+                Machine.SnapshotResult r = machine.snapshot(snapshotDir, !stopAfter);
+                System.err.printf("\r\njvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)\r\n",
+                        r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
+                if (stopAfter) {
+                    machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
+                }
+            } catch (IOException | RuntimeException e) {
+                if (stopAfter) {
+                    machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
+                } else {
+                    System.err.print("\r\njvmm: snapshot into " + snapshotDir + " failed: " + e.getMessage() + "\r\n");
+                }
+            } finally {
+                snapshotting.set(false);
+            }
+        });
+    }
+
+    /** Ctrl-A s on the console. */
+    private void snapshotFromConsole(Machine machine) {
+        if (snapshotDir == null) {
+            System.err.print("\r\njvmm: Ctrl-A s takes a snapshot into --snapshot-dir DIR; this jvmm was started without it\r\n");
+            return;
+        }
+        snapshotInBackground(machine, false);
     }
 
     private int restore(long processStart) throws InterruptedException {
@@ -264,7 +295,8 @@ final class RunCommand implements Callable<Integer> {
             var serial = machine.serial();
             ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
                     serial::inputSpace, terminal != null,
-                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")),
+                    () -> snapshotFromConsole(machine));
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
@@ -333,7 +365,7 @@ final class RunCommand implements Callable<Integer> {
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
-        if (snapshotAt != null) {
+        if (snapshotAt != null || snapshotDir != null) {
             // A restore can set kvm-clock (KVM_SET_CLOCK) but not the guest TSC on every host: a guest on the TSC
             // clocksource sees its clock jump by the time since the snapshot and, with a periodic tick, runs every
             // missed tick (seconds per minute of snapshot age on emulating hosts). See docs/snapshots.md.
