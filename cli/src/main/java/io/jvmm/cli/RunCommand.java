@@ -259,7 +259,16 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
             try (machine) {
-                return runToEnd(machine);
+                GuestProfile profile = profileIntervalMs != null
+                        ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
+                int status = runToEnd(machine);
+                if (profile != null) {
+                    // The snapshot does not name its kernel's symbols: --system-map, else the default image's.
+                    Path map = systemMap != null ? systemMap : io.jvmm.images.GuestImages.current(
+                            io.jvmm.images.GuestImages.defaultCacheRoot()).map(i -> i.systemMap()).orElse(null);
+                    System.err.print(profile.report(map != null ? loadSystemMap(map) : null, 30));
+                }
+                return status;
             }
         }
     }
@@ -339,7 +348,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private io.jvmm.boot.SystemMap loadSystemMap(MachineSpec spec) {
-        Path map = systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map");
+        return loadSystemMap(systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map"));
+    }
+
+    private static io.jvmm.boot.SystemMap loadSystemMap(Path map) {
         try {
             return Files.isReadable(map) ? io.jvmm.boot.SystemMap.read(map) : null;
         } catch (IOException e) {
