@@ -126,7 +126,8 @@ final class RunCommand implements Callable<Integer> {
     long timeoutSeconds;
 
     @Option(names = "--snapshot-at", paramLabel = "WHEN",
-            description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest signals it has booted (the boot timer).")
+            description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest has signalled it has booted (the boot timer) "
+                    + "and its console has then been quiet for 0.3 s (the default image's shell is at its prompt).")
     String snapshotAt;
 
     @Option(names = "--snapshot-dir", paramLabel = "DIR",
@@ -198,12 +199,40 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Snapshots once the guest's boot timer fires; on a thread of its own (the timer fires on a vCPU's). */
+    /** How long the console must have been quiet after the boot timer fired for the guest to count as ready. */
+    static final Duration READY_QUIET = Duration.ofMillis(300);
+    /** The longest --snapshot-at ready waits for that quiet once the timer fired. */
+    static final Duration READY_QUIET_MAX_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Snapshots once the guest is ready: its boot timer fired (the default image's shell signals it just
+     * before its first prompt) and then its console has been quiet for {@link #READY_QUIET} (the prompt is
+     * out and the guest waits for input), so a restore resumes at the prompt. On a thread of its own (the
+     * timer fires on a vCPU's).
+     */
     private MachineListener snapshotWhenReady(Machine machine) {
+        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
         return new MachineListener() {
             @Override
+            public void consoleOutput(byte[] data, int offset, int length) {
+                lastOutput.set(System.nanoTime());
+            }
+
+            @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                snapshotInBackground(machine, exitAfterSnapshot);
+                long fired = System.nanoTime();
+                Thread.ofPlatform().name("snapshot-wait").daemon(true).start(() -> {
+                    try {
+                        long now;
+                        while ((now = System.nanoTime()) - lastOutput.get() < READY_QUIET.toNanos()
+                                && now - fired < READY_QUIET_MAX_WAIT.toNanos()) {
+                            Thread.sleep(20);
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    snapshotInBackground(machine, exitAfterSnapshot);
+                });
             }
         };
     }
