@@ -1,6 +1,7 @@
 package io.jvmm.machine;
 
 import io.jvmm.core.irq.InterruptLine;
+import io.jvmm.devices.virtio.VirtioCounters;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
 import io.jvmm.devices.virtio.VirtioMmioTransport;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Wires virtio-mmio devices into a VM, Firecracker's way: device n at 0xC0001000 + n × 0x1000 with
@@ -36,7 +39,10 @@ final class VirtioDevices implements AutoCloseable {
     static final Path OVERLAY_DIR = Path.of(System.getProperty("java.io.tmpdir"));
 
     private final List<VirtioMmioTransport> transports = new ArrayList<>();
-    /** The back ends (disk files, TAPs); the wiring owns the eventfds. */
+    private final List<String> names = new ArrayList<>();
+    /** The disks, in guest order (disk i is virtio-blk i); their lock and back end change with {@link #replaceDisk}. */
+    private final List<Disk> disks = new ArrayList<>();
+    /** The other back ends (TAPs); the wiring owns the eventfds. */
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final StringBuilder cmdline = new StringBuilder();
 
@@ -57,22 +63,11 @@ final class VirtioDevices implements AutoCloseable {
             for (int disk = 0; disk < spec.disks().size(); disk++) {
                 MachineSpec.DiskSpec s = spec.disks().get(disk);
                 checkNotAttachedTwice(spec.disks(), disk);
-                d.owned.add(DiskLock.acquire(disk, s));
-                BlockBackend backend;
-                try {
-                    RawFileBackend file = RawFileBackend.open(s.path(), !s.writesFile());
-                    try {
-                        backend = s.copyOnWrite() ? CopyOnWriteBackend.over(file, OVERLAY_DIR) : file;
-                    } catch (IOException e) {
-                        file.close();
-                        throw e;
-                    }
-                } catch (IOException e) {
-                    throw new IllegalArgumentException("disk " + (disk + 1) + ": " + e.getMessage());
-                }
-                d.owned.add(backend);
+                Disk opened = Disk.open(disk, s);
+                d.disks.add(opened);
                 String name = "virtio-blk" + disk;
-                d.add(wiring, name, new VirtioBlock(backend, "jvmm-" + name), null);
+                opened.device = new VirtioBlock(opened.backend, "jvmm-" + name);
+                d.add(wiring, name, opened.device, null);
             }
             int net = 0;
             for (MachineSpec.NetSpec s : spec.nets()) {
@@ -140,6 +135,7 @@ final class VirtioDevices implements AutoCloseable {
             wiring.whenReadable(name + "-tap", tap.fd(), transport::backendInputWanted, transport::backendReady);
         }
         transports.add(transport);
+        names.add(name);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);
     }
 
@@ -152,14 +148,103 @@ final class VirtioDevices implements AutoCloseable {
         return List.copyOf(transports);
     }
 
+    /** Each device's counters by its name ("virtio-blk0", "virtio-net0", "virtio-rng0"), in guest order. */
+    Map<String, VirtioCounters> counters() {
+        Map<String, VirtioCounters> m = new LinkedHashMap<>();
+        for (int i = 0; i < transports.size(); i++) {
+            m.put(names.get(i), transports.get(i).counters());
+        }
+        return m;
+    }
+
+    /**
+     * Opens {@code path} (with disk {@code index}'s read-only and copy-on-write settings and lock) and puts it
+     * behind that disk's device, then closes the old file and lock. Call only while the machine is paused.
+     * A refusal (no such disk, the file cannot be opened or locked, a different read-only flag) changes nothing.
+     *
+     * @return the disk's new size in bytes
+     */
+    long replaceDisk(int index, Path path) {
+        if (index < 0 || index >= disks.size()) {
+            throw new IllegalArgumentException("disk " + index + ": no such disk (the machine has " + disks.size() + ")");
+        }
+        Disk old = disks.get(index);
+        MachineSpec.DiskSpec spec = new MachineSpec.DiskSpec(path, old.spec.readOnly(), old.spec.copyOnWrite());
+        for (int other = 0; other < disks.size(); other++) {
+            MachineSpec.DiskSpec o = disks.get(other).spec;
+            if (other != index && (spec.writesFile() || o.writesFile()) && sameFile(o.path(), path)) {
+                throw new IllegalArgumentException("disk " + index + ": " + path + " is already disk " + other
+                        + " of this machine; a file written by one disk cannot be attached twice");
+            }
+        }
+        Disk fresh = Disk.open(index, spec);
+        fresh.device = old.device;
+        try {
+            old.device.replaceBackend(fresh.backend);
+        } catch (IllegalArgumentException e) {
+            fresh.close();
+            throw new IllegalArgumentException("disk " + index + ": " + e.getMessage());
+        }
+        disks.set(index, fresh);
+        old.close();
+        return fresh.backend.size();
+    }
+
     @Override
     public void close() {
+        for (Disk disk : disks.reversed()) {
+            disk.close();
+        }
         for (AutoCloseable r : owned.reversed()) {
             try {
                 r.close();
             } catch (Exception e) {
                 // closing on the way out: nothing more to do with a failure here
             }
+        }
+    }
+
+    /** One disk: its spec, the lock on its file, the back end reading it and (once attached) its device. */
+    private static final class Disk {
+        final MachineSpec.DiskSpec spec;
+        final AutoCloseable lock;
+        final BlockBackend backend;
+        VirtioBlock device;
+
+        private Disk(MachineSpec.DiskSpec spec, AutoCloseable lock, BlockBackend backend) {
+            this.spec = spec;
+            this.lock = lock;
+            this.backend = backend;
+        }
+
+        /** Locks and opens disk {@code index}'s file; a failure is an IllegalArgumentException naming the disk. */
+        static Disk open(int index, MachineSpec.DiskSpec s) {
+            AutoCloseable lock = DiskLock.acquire(index, s);
+            try {
+                RawFileBackend file = RawFileBackend.open(s.path(), !s.writesFile());
+                try {
+                    return new Disk(s, lock, s.copyOnWrite() ? CopyOnWriteBackend.over(file, OVERLAY_DIR) : file);
+                } catch (IOException e) {
+                    file.close();
+                    throw e;
+                }
+            } catch (IOException e) {
+                closeQuietly(lock);
+                throw new IllegalArgumentException("disk " + (index + 1) + ": " + e.getMessage());
+            }
+        }
+
+        void close() {
+            closeQuietly(backend);
+            closeQuietly(lock);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing on the way out: nothing more to do with a failure here
         }
     }
 }

@@ -13,7 +13,6 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -42,7 +41,9 @@ final class KvmBackend implements VmBackend {
             hypervisor.close();
             throw e;
         }
+        Running running;
         try {
+            running = running(machine, hypervisor);
             if (bootTimer != null) {
                 machine.addListener(new MachineListener() {
                     @Override
@@ -64,6 +65,15 @@ final class KvmBackend implements VmBackend {
             hypervisor.close();
             throw e;
         }
+        return running;
+    }
+
+    /**
+     * {@code machine} as the API sees it (call before the machine starts, so that the metrics count all its
+     * console output); closing it closes the machine, then {@code hypervisor}.
+     */
+    static Running running(Machine machine, Hypervisor hypervisor) {
+        MachineMetrics metrics = new MachineMetrics(machine);
         return new Running() {
             @Override
             public MachineState state() {
@@ -91,16 +101,13 @@ final class KvmBackend implements VmBackend {
             }
 
             @Override
+            public void replaceDisk(int index, java.nio.file.Path path) {
+                machine.replaceDisk(index, path);
+            }
+
+            @Override
             public Map<String, Object> counters() {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("exits_total", machine.exitCount());
-                Map<String, String> virtio = new LinkedHashMap<>();
-                machine.virtioCounters().lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> {
-                    int sp = l.indexOf(' ');
-                    virtio.put(sp < 0 ? l : l.substring(0, sp), sp < 0 ? "" : l.substring(sp).strip());
-                });
-                m.put("virtio", virtio);
-                return m;
+                return metrics.counters();
             }
 
             @Override

@@ -4,6 +4,7 @@ import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.machine.MachineSpec;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -29,6 +30,12 @@ interface VmBackend {
 
         /** The machine's end, or null when {@code timeout} passed first. */
         MachineExit awaitExit(Duration timeout) throws InterruptedException;
+
+        /**
+         * Puts the file {@code path} behind disk {@code index} (the spec's order) of the running or paused
+         * machine; throws IllegalArgumentException or IllegalStateException saying why not (nothing changed).
+         */
+        void replaceDisk(int index, Path path);
 
         /** Counters for the metrics file, as JSON-ready values. */
         Map<String, Object> counters();

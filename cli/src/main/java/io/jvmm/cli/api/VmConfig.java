@@ -69,6 +69,19 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
         return new VmConfig(bootSource, drives, machineConfig, networkInterfaces, entropy, logger, m);
     }
 
+    /** The drive ids in the guest's disk order: the root device first (/dev/vda), then the others as added. */
+    java.util.List<String> diskOrder() {
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (Drive d : drives.values()) {
+            if (Boolean.TRUE.equals(d.isRootDevice())) {
+                order.addFirst(d.driveId());
+            } else {
+                order.add(d.driveId());
+            }
+        }
+        return order;
+    }
+
     /**
      * The machine spec's builder for this configuration (not yet built: building checks the files). As in
      * Firecracker, the root device becomes /dev/vda whatever its place, and the command line gets
@@ -88,13 +101,11 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
             b.rawEntry(ApiValidation.rawEntry(bootSource.jvmmRawEntry()));
         }
         b.cpus(machineConfig.vcpuCount()).memoryBytes((long) machineConfig.memSizeMib() << 20);
-        for (Drive d : drives.values()) {
-            MachineSpec.DiskSpec disk = new MachineSpec.DiskSpec(Path.of(d.pathOnHost()), Boolean.TRUE.equals(d.isReadOnly()));
+        for (String id : diskOrder()) {
+            Drive d = drives.get(id);
+            b.disk(new MachineSpec.DiskSpec(Path.of(d.pathOnHost()), Boolean.TRUE.equals(d.isReadOnly())));
             if (Boolean.TRUE.equals(d.isRootDevice())) {
-                b.firstDisk(disk);
                 b.append(Boolean.TRUE.equals(d.isReadOnly()) ? "root=/dev/vda ro" : "root=/dev/vda rw");
-            } else {
-                b.disk(disk);
             }
         }
         for (NetworkInterface n : networkInterfaces.values()) {

@@ -3,6 +3,7 @@ package io.jvmm.cli.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.cli.api.ApiBodies.Action;
+import io.jvmm.cli.api.ApiBodies.Drive;
 import io.jvmm.cli.api.ApiBodies.DrivePatch;
 import io.jvmm.cli.api.ApiBodies.Entropy;
 import io.jvmm.cli.api.ApiBodies.Fault;
@@ -129,8 +130,25 @@ final class Vmm {
                 var d = ApiValidation.parse(body, DrivePatch.class);
                 ApiValidation.id(sub, d.driveId(), "drive_id");
                 ApiValidation.unsupported(d.rateLimiter(), "rate_limiter");
-                afterBoot();
-                throw new ApiException("Changing a drive's backing file after boot is not supported by jvmm.");
+                String newPath = ApiValidation.require(d.pathOnHost(), "path_on_host");
+                Drive old = config.drives().get(d.driveId());
+                if (old == null) {
+                    throw new ApiException("Invalid block device ID: no drive '" + d.driveId() + "' (PUT /drives/"
+                            + d.driveId() + " first).");
+                }
+                ApiValidation.readableFile(newPath, "path_on_host");
+                if (running != null) {
+                    // Firecracker swaps the backing file of the live device; jvmm pauses the vCPUs and the
+                    // I/O thread around the swap and tells the guest a new size (a config change interrupt).
+                    try {
+                        running.replaceDisk(config.diskOrder().indexOf(d.driveId()), Path.of(newPath));
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        throw new ApiException("Cannot update drive '" + d.driveId() + "': " + e.getMessage());
+                    }
+                }
+                config = config.withDrive(new Drive(old.driveId(), old.isRootDevice(), newPath, old.isReadOnly(),
+                        old.partuuid(), old.cacheType(), old.ioEngine(), old.rateLimiter(), old.socket()));
+                yield Reply.NO_CONTENT;
             }
             case "PUT machine-config" -> {
                 var m = ApiValidation.machineConfig(ApiValidation.parse(body, MachineConfig.class));

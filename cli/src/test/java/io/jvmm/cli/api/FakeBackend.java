@@ -70,6 +70,17 @@ final class FakeBackend implements VmBackend {
             }
         }
 
+        final java.util.List<String> replacedDisks = new java.util.ArrayList<>();
+        String refuseReplace;
+
+        @Override
+        public void replaceDisk(int index, java.nio.file.Path path) {
+            if (refuseReplace != null) {
+                throw new IllegalArgumentException(refuseReplace);
+            }
+            replacedDisks.add(index + "=" + path);
+        }
+
         @Override
         public Map<String, Object> counters() {
             Map<String, Object> m = new LinkedHashMap<>();

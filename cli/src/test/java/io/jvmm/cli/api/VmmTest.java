@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,7 +136,11 @@ class VmmTest {
             PUT   | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK", "is_root_device": true, "partuuid": "abc"}
             PUT   | /drives/root-fs          | {"drive_id": "root-fs", "path_on_host": "DISK", "is_root_device": true}
             PUT   | /drives/second           | {"drive_id": "second", "path_on_host": "DISK", "is_root_device": true}
-            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK"}
+            PATCH | /drives/rootfs           | {"drive_id": "other", "path_on_host": "DISK"}
+            PATCH | /drives/nosuch           | {"drive_id": "nosuch", "path_on_host": "DISK"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "/nonexistent"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK", "rate_limiter": {}}
             PUT   | /machine-config          | {"vcpu_count": 0, "mem_size_mib": 128}
             PUT   | /machine-config          | {"vcpu_count": 33, "mem_size_mib": 128}
             PUT   | /machine-config          | {"vcpu_count": 2}
@@ -235,6 +240,36 @@ class VmmTest {
         assertEquals(0, exit.status());
         vmm.close();
         assertTrue(backend.vm.closed);
+    }
+
+    @Test
+    void patchDriveChangesTheConfigBeforeBootAndSwapsTheDiskAfter() throws Exception {
+        Path other = Files.write(dir.resolve("other.img"), new byte[8192]);
+        ok("PUT", "/boot-source", bootSource());
+        ok("PUT", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": false}");
+        ok("PUT", "/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + disk
+                + "\", \"is_root_device\": true, \"is_read_only\": true}");
+        ok("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + other + "\"}");
+        JsonNode data = get("/vm/config").get("drives").get(0);
+        assertEquals(other.toString(), data.get("path_on_host").asText());
+        assertFalse(data.get("is_root_device").asBoolean(), "the other fields stay");
+        ok("PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertEquals(other, backend.startedWith.disks().get(1).path(), "the root device is disk 0, data disk 1");
+
+        ok("PATCH", "/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + other + "\"}");
+        ok("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + disk + "\"}");
+        assertEquals(java.util.List.of("0=" + other, "1=" + disk), backend.vm.replacedDisks);
+        JsonNode root = get("/vm/config").get("drives").get(1);
+        assertEquals(other.toString(), root.get("path_on_host").asText());
+        assertTrue(root.get("is_read_only").asBoolean());
+
+        backend.vm.refuseReplace = "disk 1: " + other + " is locked by another process";
+        String before = call("GET", "/vm/config", null).json();
+        assertTrue(fault("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + other + "\"}")
+                .contains("is locked by another process"));
+        assertEquals(before, call("GET", "/vm/config", null).json());
+        assertTrue(fault("PATCH", "/drives/nosuch", "{\"drive_id\": \"nosuch\", \"path_on_host\": \"" + other + "\"}")
+                .startsWith("Invalid block device ID"));
     }
 
     @Test
