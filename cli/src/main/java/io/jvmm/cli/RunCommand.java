@@ -21,7 +21,9 @@ import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -135,7 +138,8 @@ final class RunCommand implements Callable<Integer> {
     boolean exitAfterSnapshot;
 
     @Option(names = "--restore", paramLabel = "DIR",
-            description = "Resume the snapshot in DIR (taken with --snapshot-at) instead of booting; kernel and device options do not apply.")
+            description = "Resume the snapshot in DIR (taken with --snapshot-at) instead of booting; kernel options do not apply. "
+                    + "--disk PATH and --net tap=NAME replace the snapshot's disks and TAPs, in order (clones need their own).")
     Path restoreDir;
 
     @Option(names = "--config-file", paramLabel = "FILE",
@@ -165,11 +169,6 @@ final class RunCommand implements Callable<Integer> {
             return restore(processStart);
         }
         MachineSpec spec = spec();
-        if (snapshotAt != null && (!spec.disks().isEmpty() || !spec.nets().isEmpty() || spec.rng())) {
-            // Refused before the boot rather than when the snapshot is due (the boot takes minutes on some hosts).
-            throw new UserError("--snapshot-at: virtio devices (disk, net, rng) cannot be saved yet; boot with --kernel and"
-                    + " --initrd and no --disk, --net or --rng (the default guest attaches its root disk)");
-        }
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
             Machine machine;
@@ -227,9 +226,10 @@ final class RunCommand implements Callable<Integer> {
         if (snapshotAt == null && (snapshotDir != null || exitAfterSnapshot)) {
             throw new UserError("--snapshot-dir and --exit-after-snapshot go with --snapshot-at ready");
         }
-        if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || !disks.isEmpty()
-                || !nets.isEmpty() || rng || cmdline != null || append != null)) {
-            throw new UserError("--restore resumes the snapshot's own machine: it takes no kernel, device or --snapshot-at options");
+        if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || rng || cmdline != null
+                || append != null || keepDiskChanges)) {
+            throw new UserError("--restore resumes the snapshot's own machine: it takes no kernel, --rng or --snapshot-at"
+                    + " options (--disk PATH and --net tap=NAME replace the snapshot's disks and TAPs, in order)");
         }
     }
 
@@ -258,7 +258,8 @@ final class RunCommand implements Callable<Integer> {
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             Machine machine;
             try {
-                machine = Machine.restore(hypervisor, restoreDir, new FileOutputStream(FileDescriptor.out), processStart);
+                machine = Machine.restore(hypervisor, SnapshotFiles.in(restoreDir), restoreOptions(),
+                        new FileOutputStream(FileDescriptor.out), processStart);
             } catch (SnapshotException e) {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
@@ -266,6 +267,29 @@ final class RunCommand implements Callable<Integer> {
                 return runToEnd(machine);
             }
         }
+    }
+
+    /**
+     * With --restore: {@code --disk PATH} replaces the path of the snapshot's disks in order (their mode —
+     * read-only, written, copy-on-write — is the snapshot's: ",ro" is refused), {@code --net tap=NAME} their TAPs.
+     */
+    private RestoreOptions restoreOptions() {
+        List<Path> diskPaths = new ArrayList<>();
+        for (String d : disks) {
+            if (d.contains(",")) {
+                throw new UserError("--disk " + d + ": with --restore a disk keeps the snapshot's mode; give only its PATH");
+            }
+            diskPaths.add(SpecOptions.disk(d).path());
+        }
+        List<String> taps = new ArrayList<>();
+        for (String n : nets) {
+            MachineSpec.NetSpec net = SpecOptions.net(n);
+            if (net.mac() != null) {
+                throw new UserError("--net " + n + ": with --restore the interface keeps the snapshot's MAC; give only tap=NAME");
+            }
+            taps.add(net.tap());
+        }
+        return new RestoreOptions(diskPaths, taps);
     }
 
     private int runToEnd(Machine machine) throws InterruptedException {
