@@ -36,15 +36,28 @@ public final class ConfigFileVm implements AutoCloseable {
             throw new UserError("--config-file " + file + ": cannot read it (" + e.getMessage() + ")");
         }
         Machine[] built = new Machine[1];
-        VmBackend buildOnly = spec -> {
-            Hypervisor hypervisor = Hypervisor.open(kvmDevice);
-            try {
-                built[0] = Machine.build(hypervisor, spec, consoleOut, processStartNanos);
-            } catch (Exception | Error e) {
-                hypervisor.close();
-                throw e;
+        VmBackend buildOnly = new VmBackend() {
+            @Override
+            public Running start(io.jvmm.machine.MachineSpec spec) {
+                Hypervisor hypervisor = Hypervisor.open(kvmDevice);
+                try {
+                    built[0] = Machine.build(hypervisor, spec, consoleOut, processStartNanos);
+                } catch (IOException e) {
+                    hypervisor.close();
+                    throw new java.io.UncheckedIOException(e.getMessage(), e);
+                } catch (RuntimeException | Error e) {
+                    hypervisor.close();
+                    throw e;
+                }
+                return KvmBackend.running(built[0], hypervisor);
             }
-            return KvmBackend.running(built[0], hypervisor);
+
+            @Override
+            public Running restore(io.jvmm.machine.snapshot.SnapshotFiles files,
+                                   io.jvmm.machine.snapshot.RestoreOptions options, boolean resume) {
+                // applyConfigFile only configures and starts: a config file has no snapshot key.
+                throw new IllegalStateException("a config file does not load snapshots");
+            }
         };
         Vmm vmm = new Vmm(ServeCommand.DEFAULT_ID, ServeCommand.version(), buildOnly);
         try {

@@ -8,6 +8,8 @@ import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpec;
+import io.jvmm.machine.snapshot.RestoreOptions;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -41,6 +43,24 @@ final class KvmBackend implements VmBackend {
             hypervisor.close();
             throw e;
         }
+        return run(machine, hypervisor, false);
+    }
+
+    @Override
+    public Running restore(SnapshotFiles files, RestoreOptions options, boolean resume) throws Exception {
+        Hypervisor hypervisor = Hypervisor.open(kvmDevice);
+        Machine machine;
+        try {
+            machine = Machine.restore(hypervisor, files, options, consoleOut, processStartNanos);
+        } catch (Exception | Error e) {
+            hypervisor.close();
+            throw e;
+        }
+        return run(machine, hypervisor, !resume);
+    }
+
+    /** Connects the console and starts {@code machine} (running, or parked before its first instruction). */
+    private Running run(Machine machine, Hypervisor hypervisor, boolean paused) {
         Running running;
         try {
             running = running(machine, hypervisor);
@@ -59,7 +79,11 @@ final class KvmBackend implements VmBackend {
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
-            machine.start();
+            if (paused) {
+                machine.startPaused();
+            } else {
+                machine.start();
+            }
         } catch (RuntimeException e) {
             machine.close();
             hypervisor.close();
@@ -98,6 +122,15 @@ final class KvmBackend implements VmBackend {
             @Override
             public MachineExit awaitExit(Duration timeout) throws InterruptedException {
                 return machine.awaitExit(timeout);
+            }
+
+            @Override
+            public Machine.SnapshotResult snapshot(SnapshotFiles files) throws java.io.IOException {
+                if (machine.state() != MachineState.PAUSED) {
+                    throw new IllegalStateException("the microVM must be paused (PATCH /vm {\"state\": \"Paused\"}) to"
+                            + " snapshot it; it is " + machine.state().words());
+                }
+                return machine.snapshot(files, false);
             }
 
             @Override

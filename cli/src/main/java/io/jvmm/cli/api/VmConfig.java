@@ -131,4 +131,37 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
         o.putNull("mmds-config");
         return o;
     }
+
+    /**
+     * The configuration {@link #toJson} wrote (the file a snapshot's {@code .fc.json} holds), without its logger
+     * and metrics (they belong to the process, not the VM). The text is untrusted: a field of the wrong type or
+     * an unknown one is an {@link ApiException}; the files it names are not checked (the snapshot's own
+     * record of its disks is what a restore opens).
+     */
+    static VmConfig fromJson(com.fasterxml.jackson.databind.JsonNode o, ObjectMapper json) {
+        if (o == null || !o.isObject()) {
+            throw new ApiException("not a JSON object");
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode b = o.path("boot-source");
+            BootSource boot = b.isObject() && !b.isEmpty() ? json.treeToValue(b, BootSource.class) : null;
+            Map<String, Drive> drives = new LinkedHashMap<>();
+            for (var d : o.path("drives")) {
+                Drive drive = json.treeToValue(d, Drive.class);
+                drives.put(ApiValidation.require(drive.driveId(), "drives[].drive_id"), drive);
+            }
+            com.fasterxml.jackson.databind.JsonNode m = o.path("machine-config");
+            MachineConfig machine = m.isObject() ? json.treeToValue(m, MachineConfig.class) : DEFAULT_MACHINE;
+            Map<String, NetworkInterface> nets = new LinkedHashMap<>();
+            for (var n : o.path("network-interfaces")) {
+                NetworkInterface net = json.treeToValue(n, NetworkInterface.class);
+                nets.put(ApiValidation.require(net.ifaceId(), "network-interfaces[].iface_id"), net);
+            }
+            com.fasterxml.jackson.databind.JsonNode e = o.path("entropy");
+            Entropy entropy = e.isObject() ? json.treeToValue(e, Entropy.class) : null;
+            return new VmConfig(boot, drives, machine, nets, entropy, null, null);
+        } catch (com.fasterxml.jackson.core.JacksonException ex) {
+            throw new ApiException(ex.getOriginalMessage().lines().findFirst().orElse("not a configuration"));
+        }
+    }
 }
