@@ -144,6 +144,43 @@ class ServeApiTest {
     }
 
     @Test
+    void snapshotCreateThenLoadInANewProcess() throws Exception {
+        assumeKvm();
+        Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
+        Path state = dir.resolve("vm.snap");
+        Path mem = dir.resolve("vm.mem");
+        Path sock = serve();
+        ok(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"" + spin + "\", \"jvmm_kernel_format\": \"raw\"}");
+        ok(sock, "PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 16}");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        String create = "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\"}";
+        UnixHttp.Reply running = UnixHttp.call(sock, "PUT", "/snapshot/create", create);
+        assertEquals(400, running.status());
+        assertTrue(running.body().contains("must be paused"), running.body());
+        ok(sock, "PATCH", "/vm", "{\"state\": \"Paused\"}");
+        ok(sock, "PUT", "/snapshot/create", create);
+        assertTrue(Files.size(mem) == 16L << 20 && Files.exists(dir.resolve("vm.snap.fc.json")), "memory file and .fc.json");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
+        assertEquals(0, awaitExit(), read("err"));
+        String before = read("out");
+
+        // A new process resumes the guest where it was: it prints the rest of "hi\n" (none, if it was spinning).
+        sock = serve();
+        ok(sock, "PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                + " \"backend_path\": \"" + mem + "\"}}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Paused\""));
+        assertTrue(UnixHttp.call(sock, "GET", "/vm/config", null).body().contains("\"mem_size_mib\":16"),
+                "the snapshot's configuration, from the .fc.json");
+        ok(sock, "PATCH", "/vm", "{\"state\": \"Resumed\"}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Running\""));
+        assertEquals(400, UnixHttp.call(sock, "PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state
+                + "\", \"mem_file_path\": \"" + mem + "\"}").status(), "a second load");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
+        assertEquals(0, awaitExit(), read("err"));
+        assertEquals("hi\n", before + read("out"), "the two processes' output together");
+    }
+
+    @Test
     void noApiConfigFileBootsTheGuest() throws Exception {
         assumeKvm();
         Path hello = Files.write(dir.resolve("hello.bin"), io.jvmm.machine.HelloGuest.realMode());
