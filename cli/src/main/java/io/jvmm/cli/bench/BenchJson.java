@@ -22,11 +22,15 @@ import java.util.Map;
  * (JSON has no NaN). Read back, objects are insertion-ordered maps and whole numbers {@code Long}.
  */
 public final class BenchJson {
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .addModule(new SimpleModule("bench-doubles").addSerializer(Double.class, new DoubleSerializer()))
-            .build();
+    /** databind, loaded on first use only: {@link #writeStreaming} needs just jackson-core. */
+    private static final class Databind {
+        static final ObjectMapper JSON = JsonMapper.builder()
+                .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .addModule(new SimpleModule("bench-doubles").addSerializer(Double.class, new DoubleSerializer()))
+                .build();
+    }
+
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
             .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
             .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
@@ -37,9 +41,53 @@ public final class BenchJson {
     /** {@code value} as indented JSON with a final newline. */
     public static String write(Object value) {
         try {
-            return JSON.writer(PRETTY).writeValueAsString(value) + "\n";
+            return Databind.JSON.writer(PRETTY).writeValueAsString(value) + "\n";
         } catch (JacksonException e) {
             throw new IllegalArgumentException("not JSON-ready: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * {@code value} (maps, lists, strings, numbers, booleans, null) as indented JSON with a final newline, through
+     * jackson-core's generator alone: a child {@code jvmm run --timings-json} writes its file as it exits, and
+     * loading databind there (measured: ~0.3 s on an emulating host) would count in the exit time the
+     * benchmark measures.
+     */
+    public static String writeStreaming(Object value) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        try (JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(out)) {
+            g.setPrettyPrinter(PRETTY);
+            writeValue(g, value);
+        } catch (IOException e) {
+            throw new IllegalStateException("a StringWriter does not fail", e);
+        }
+        return out + "\n";
+    }
+
+    private static void writeValue(JsonGenerator g, Object v) throws IOException {
+        switch (v) {
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Boolean b -> g.writeBoolean(b);
+            case Double d -> writeDouble(d, g);
+            case Float f -> writeDouble(f.doubleValue(), g);
+            case Number n -> g.writeNumber(n.longValue());
+            case Map<?, ?> m -> {
+                g.writeStartObject();
+                for (var e : m.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    writeValue(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case java.util.List<?> l -> {
+                g.writeStartArray();
+                for (Object x : l) {
+                    writeValue(g, x);
+                }
+                g.writeEndArray();
+            }
+            default -> throw new IllegalArgumentException("not JSON-ready: " + v.getClass().getName());
         }
     }
 
@@ -48,7 +96,7 @@ public final class BenchJson {
     public static Map<String, Object> parseObject(String text) {
         Object v;
         try {
-            v = JSON.readValue(text, Object.class);
+            v = Databind.JSON.readValue(text, Object.class);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " at offset " + e.getLocation().getCharOffset() : ""), e);
@@ -66,13 +114,17 @@ public final class BenchJson {
 
         @Override
         public void serialize(Double d, JsonGenerator g, SerializerProvider p) throws IOException {
-            if (!Double.isFinite(d)) {
-                g.writeNull();
-            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                g.writeNumber((long) (double) d);
-            } else {
-                g.writeNumber(Math.round(d * 1000.0) / 1000.0);
-            }
+            writeDouble(d, g);
+        }
+    }
+
+    private static void writeDouble(double d, JsonGenerator g) throws IOException {
+        if (!Double.isFinite(d)) {
+            g.writeNull();
+        } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            g.writeNumber((long) d);
+        } else {
+            g.writeNumber(Math.round(d * 1000.0) / 1000.0);
         }
     }
 }

@@ -38,6 +38,17 @@ class BenchJsonTest {
     }
 
     @Test
+    void theStreamingWriterWritesTheSameText() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("events", Map.of("build-start", 1795422425222969316L));
+        m.put("ms", 1.23456);
+        m.put("nan", Double.NaN);
+        m.put("list", List.of(1L, "two", true));
+        m.put("none", null);
+        assertEquals(BenchJson.write(m), BenchJson.writeStreaming(m));
+    }
+
+    @Test
     void parsesStandardJson() {
         assertEquals(Arrays.asList(1L, -2.5, 3e2, "\u00e9/", null, false),
                 BenchJson.parseObject("{\"a\": [1, -2.5, 3E2, \"\\u00e9\\/\", null, false]}").get("a"));
