@@ -131,7 +131,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest signals it has booted (the boot timer).")
     String snapshotAt;
 
-    @Option(names = "--snapshot-dir", paramLabel = "DIR", description = "Where --snapshot-at writes the snapshot (state.json, memory.bin).")
+    @Option(names = "--snapshot-dir", paramLabel = "DIR",
+            description = "Where --snapshot-at, and Ctrl-A s on the console, write the snapshot (state.json, memory.bin, disk overlays).")
     Path snapshotDir;
 
     @Option(names = "--exit-after-snapshot", description = "With --snapshot-at: stop the guest once the snapshot is written.")
@@ -223,8 +224,8 @@ final class RunCommand implements Callable<Integer> {
         if (snapshotAt != null && snapshotDir == null) {
             throw new UserError("--snapshot-at needs --snapshot-dir DIR");
         }
-        if (snapshotAt == null && (snapshotDir != null || exitAfterSnapshot)) {
-            throw new UserError("--snapshot-dir and --exit-after-snapshot go with --snapshot-at ready");
+        if (snapshotAt == null && exitAfterSnapshot) {
+            throw new UserError("--exit-after-snapshot goes with --snapshot-at ready");
         }
         if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || rng || cmdline != null
                 || append != null || keepDiskChanges)) {
@@ -238,20 +239,50 @@ final class RunCommand implements Callable<Integer> {
         return new MachineListener() {
             @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
-                    try {
-                        Machine.SnapshotResult r = machine.snapshot(snapshotDir, !exitAfterSnapshot);
-                        System.err.printf("jvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)%n",
-                                r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
-                        if (exitAfterSnapshot) {
-                            machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
-                    }
-                });
+                snapshotInBackground(machine, exitAfterSnapshot);
             }
         };
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Snapshots into --snapshot-dir on a thread of its own, then resumes the guest or, with {@code stopAfter},
+     * stops it; one at a time (a request while one is taken is answered on stderr). A failure stops the
+     * machine when it was to stop anyway, else it is reported and the guest goes on.
+     */
+    private void snapshotInBackground(Machine machine, boolean stopAfter) {
+        if (!snapshotting.compareAndSet(false, true)) {
+            System.err.print("\r\njvmm: a snapshot is being taken already\r\n");
+            return;
+        }
+        Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
+            try {
+                Machine.SnapshotResult r = machine.snapshot(snapshotDir, !stopAfter);
+                System.err.printf("\r\njvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)\r\n",
+                        r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
+                if (stopAfter) {
+                    machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
+                }
+            } catch (IOException | RuntimeException e) {
+                if (stopAfter) {
+                    machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
+                } else {
+                    System.err.print("\r\njvmm: snapshot into " + snapshotDir + " failed: " + e.getMessage() + "\r\n");
+                }
+            } finally {
+                snapshotting.set(false);
+            }
+        });
+    }
+
+    /** Ctrl-A s on the console. */
+    private void snapshotFromConsole(Machine machine) {
+        if (snapshotDir == null) {
+            System.err.print("\r\njvmm: Ctrl-A s takes a snapshot into --snapshot-dir DIR; this jvmm was started without it\r\n");
+            return;
+        }
+        snapshotInBackground(machine, false);
     }
 
     private int restore(long processStart) throws InterruptedException {
@@ -264,7 +295,16 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
             try (machine) {
-                return runToEnd(machine);
+                GuestProfile profile = profileIntervalMs != null
+                        ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
+                int status = runToEnd(machine);
+                if (profile != null) {
+                    // The snapshot does not name its kernel's symbols: --system-map, else the default image's.
+                    Path map = systemMap != null ? systemMap : io.jvmm.images.GuestImages.current(
+                            io.jvmm.images.GuestImages.defaultCacheRoot()).map(i -> i.systemMap()).orElse(null);
+                    System.err.print(profile.report(map != null ? loadSystemMap(map) : null, 30));
+                }
+                return status;
             }
         }
     }
@@ -300,7 +340,8 @@ final class RunCommand implements Callable<Integer> {
             var serial = machine.serial();
             ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
                     serial::inputSpace, terminal != null,
-                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")),
+                    () -> snapshotFromConsole(machine));
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
@@ -343,7 +384,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private io.jvmm.boot.SystemMap loadSystemMap(MachineSpec spec) {
-        Path map = systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map");
+        return loadSystemMap(systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map"));
+    }
+
+    private static io.jvmm.boot.SystemMap loadSystemMap(Path map) {
         try {
             return Files.isReadable(map) ? io.jvmm.boot.SystemMap.read(map) : null;
         } catch (IOException e) {
@@ -369,7 +413,7 @@ final class RunCommand implements Callable<Integer> {
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
-        if (snapshotAt != null) {
+        if (snapshotAt != null || snapshotDir != null) {
             // A restore can set kvm-clock (KVM_SET_CLOCK) but not the guest TSC on every host: a guest on the TSC
             // clocksource sees its clock jump by the time since the snapshot and, with a periodic tick, runs every
             // missed tick (seconds per minute of snapshot age on emulating hosts). See docs/snapshots.md.
