@@ -28,7 +28,9 @@ import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -142,6 +144,18 @@ final class RunCommand implements Callable<Integer> {
                     + "--disk PATH and --net tap=NAME replace the snapshot's disks and TAPs, in order (clones need their own).")
     Path restoreDir;
 
+    @Option(names = "--config-file", paramLabel = "FILE",
+            description = "Boot the VM a Firecracker config file describes (JSON keyed boot-source, drives, machine-config, "
+                    + "network-interfaces, entropy, logger, metrics), as 'jvmm serve --no-api --config-file' does; "
+                    + "no kernel, device or machine options with it.")
+    Path configFile;
+
+    /** The options that may go with --config-file: they shape how jvmm runs, not the machine. */
+    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device");
+
+    @Spec
+    CommandSpec commandSpec;
+
     // jvmm bench: the child reports its phase times and memory through the bench's machine listener.
     @Option(names = "--timings-json", paramLabel = "FILE", hidden = true)
     Path timingsJson;
@@ -149,6 +163,9 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long processStart = ProcessStart.nanos();
+        if (configFile != null) {
+            return runConfigFile(processStart);
+        }
         checkSnapshotOptions();
         if (restoreDir != null) {
             return restore(processStart);
@@ -179,6 +196,25 @@ final class RunCommand implements Callable<Integer> {
                 }
                 return status;
             }
+        }
+    }
+
+    /**
+     * {@code --config-file}: the file describes the whole machine (the same parsing and checks as
+     * {@code jvmm serve --config-file}, in io.jvmm.cli.api, which a plain {@code jvmm run} never loads).
+     */
+    private int runConfigFile(long processStart) throws InterruptedException {
+        if (commandSpec != null) {
+            for (var o : commandSpec.commandLine().getParseResult().matchedOptions()) {
+                if (!WITH_CONFIG_FILE.contains(o.longestName())) {
+                    throw new UserError("--config-file describes the whole VM: " + o.longestName()
+                            + " cannot be combined with it (only --stats and --timeout can)");
+                }
+            }
+        }
+        try (io.jvmm.cli.api.ConfigFileVm vm = io.jvmm.cli.api.ConfigFileVm.build(configFile, kvmDevice,
+                new FileOutputStream(FileDescriptor.out), processStart)) {
+            return runToEnd(vm.machine());
         }
     }
 

@@ -553,6 +553,43 @@ public final class Machine implements AutoCloseable {
         return sb.toString();
     }
 
+    /** vCPU exits so far by kind ({@code IO_OUT}, {@code MMIO_WRITE}, {@code HLT}, ...), sorted by name. */
+    public java.util.Map<String, Long> exitsByKind() {
+        return vm.stats().byKind();
+    }
+
+    /** Each virtio device's counters by its name ({@code virtio-blk0}, {@code virtio-net0}, {@code virtio-rng0}). */
+    public java.util.Map<String, io.jvmm.devices.virtio.VirtioCounters> virtioDeviceCounters() {
+        return virtio.counters();
+    }
+
+    /**
+     * Puts the file {@code path} behind disk {@code index} (virtio-blk {@code index}, in the spec's order),
+     * keeping its read-only and copy-on-write settings: a running machine is paused for the swap and resumed;
+     * a new size reaches the guest's driver as a configuration change interrupt. A refusal (no such disk,
+     * the file cannot be opened or is locked) changes nothing. The disk's old file is closed and unlocked.
+     *
+     * @return the disk's new size in bytes
+     * @throws IllegalArgumentException naming the disk when the file cannot be used
+     * @throws IllegalStateException when the machine has stopped
+     */
+    public long replaceDisk(int index, Path path) {
+        MachineState state = vm.state();
+        boolean pauseHere = state == MachineState.RUNNING;
+        if (pauseHere) {
+            vm.pause();
+        } else if (state == MachineState.STOPPED) {
+            throw new IllegalStateException("cannot replace disk " + index + ": the machine is " + state.words());
+        }
+        try {
+            return virtio.replaceDisk(index, path);
+        } finally {
+            if (pauseHere) {
+                vm.resume();
+            }
+        }
+    }
+
     private static void closeAll(List<AutoCloseable> resources) {
         for (AutoCloseable r : resources.reversed()) {
             try {

@@ -1,6 +1,7 @@
 package io.jvmm.machine;
 
 import io.jvmm.core.irq.InterruptLine;
+import io.jvmm.devices.virtio.VirtioCounters;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
 import io.jvmm.devices.virtio.VirtioMmioTransport;
@@ -24,7 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -50,6 +54,8 @@ final class VirtioDevices implements AutoCloseable {
     private final List<Slot> slots = new ArrayList<>();
     /** The back ends (disk files, TAPs); the wiring owns the eventfds. */
     private final List<AutoCloseable> owned = new ArrayList<>();
+    /** Each open disk back end's lock (also in {@link #owned}), so that {@link #replaceDisk} can release it. */
+    private final Map<BlockBackend, AutoCloseable> diskLocks = new IdentityHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
 
     /** No virtio devices (a restored machine, until device records are restored). */
@@ -356,9 +362,9 @@ final class VirtioDevices implements AutoCloseable {
         BlockBackend over(RawFileBackend file) throws IOException;
     }
 
-    /** Locks and opens disk {@code index}; its lock and back end are this object's to close. */
+    /** Locks and opens disk {@code index}; its lock and back end are this object's to close (the lock is released if the open fails). */
     private BlockBackend openDisk(int index, MachineSpec.DiskSpec s, CopyOnWrite cow) {
-        owned.add(DiskLock.acquire(index, s));
+        AutoCloseable lock = DiskLock.acquire(index, s);
         BlockBackend backend;
         try {
             RawFileBackend file = RawFileBackend.open(s.path(), !s.writesFile());
@@ -369,10 +375,89 @@ final class VirtioDevices implements AutoCloseable {
                 throw e;
             }
         } catch (IOException e) {
+            closeQuietly(lock);
             throw new IllegalArgumentException("disk " + (index + 1) + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
         }
+        owned.add(lock);
         owned.add(backend);
+        diskLocks.put(backend, lock);
         return backend;
+    }
+
+    /** Closes a disk {@link #openDisk} opened (its back end, then its lock) and forgets it. */
+    private void closeDisk(BlockBackend backend) {
+        AutoCloseable lock = diskLocks.remove(backend);
+        for (AutoCloseable c : new AutoCloseable[] {backend, lock}) {
+            owned.remove(c);
+            try {
+                c.close();
+            } catch (Exception e) {
+                // the file is no longer used: nothing more to do with a failure here
+            }
+        }
+    }
+
+    /**
+     * Opens {@code path} with disk {@code index}'s read-only and copy-on-write settings (locked as at boot) and
+     * puts it behind that disk's device, then closes the disk's old file and lock. Firecracker's PATCH /drives.
+     * A copy-on-write disk gets a new, empty overlay over the new file. Precondition: the machine is paused
+     * (no vCPU reads the device's configuration, the I/O thread processes no queue). A refusal (no such
+     * disk, the file cannot be opened or locked, or is already a written disk of this machine) changes nothing.
+     *
+     * @return the disk's new size in bytes
+     */
+    long replaceDisk(int index, Path path) {
+        int slot = -1;
+        int disks = 0;
+        for (int i = 0; i < slots.size(); i++) {
+            if (slots.get(i) instanceof Slot.Disk && disks++ == index) {
+                slot = i;
+            }
+        }
+        if (index < 0 || slot < 0) {
+            throw new IllegalArgumentException("disk " + index + ": no such disk (the machine has " + disks + ")");
+        }
+        Slot.Disk old = (Slot.Disk) slots.get(slot);
+        MachineSpec.DiskSpec spec = new MachineSpec.DiskSpec(path, old.spec().readOnly(), old.spec().copyOnWrite());
+        int other = 0;
+        for (Slot s : slots) {
+            if (s instanceof Slot.Disk d && d != old && (spec.writesFile() || d.spec().writesFile())
+                    && sameFile(d.spec().path(), path)) {
+                throw new IllegalArgumentException("disk " + index + ": " + path + " is already disk " + other
+                        + " of this machine; a file written by one disk cannot be attached twice");
+            }
+            other += s instanceof Slot.Disk ? 1 : 0;
+        }
+        BlockBackend fresh = openDisk(index, spec, file -> CopyOnWriteBackend.over(file, OVERLAY_DIR));
+        try {
+            ((VirtioBlock) transports.get(slot).device()).replaceBackend(fresh);
+        } catch (IllegalArgumentException e) {
+            closeDisk(fresh);
+            throw new IllegalArgumentException("disk " + index + ": " + e.getMessage());
+        }
+        slots.set(slot, new Slot.Disk(spec, fresh));
+        closeDisk(old.backend());
+        return fresh.size();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // releasing the lock of a file that did not open: nothing more to do with a failure here
+        }
+    }
+
+    /** Each device's counters by its name ("virtio-blk0", "virtio-net0", "virtio-rng0"), in slot order. */
+    Map<String, VirtioCounters> counters() {
+        Map<String, VirtioCounters> m = new LinkedHashMap<>();
+        for (VirtioMmioTransport t : transports) {
+            m.put(t.name(), t.counters());
+        }
+        return m;
     }
 
     /** Opens TAP {@code name} for network interface {@code index}; this object closes it. */
