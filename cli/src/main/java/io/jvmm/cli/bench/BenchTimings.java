@@ -108,7 +108,7 @@ public final class BenchTimings implements MachineListener {
                 // 2-core host): the parent takes it off the process-exit time, so the bench does not
                 // charge jvmm for being measured.
                 report.put("reportNanos", System.nanoTime() - exitNanos);
-                Files.writeString(file, Json.write(report));
+                Files.writeString(file, BenchJson.writeStreaming(report));
             } catch (IOException | RuntimeException e) {
                 System.err.println("jvmm: cannot write --timings-json " + file + ": " + e.getMessage());
             }

@@ -52,8 +52,8 @@ final class JvmmSystems {
         @Override
         public String method() {
             return "a new `jvmm run` process per run (JVM options as ./jvmm, AOT cache when ./jvmm made one); the child "
-                    + "reports its own phase times, CPU state and smaps reading through --timings-json (the time that reading "
-                    + "takes is taken off its exit time); "
+                    + "reports its own phase times, CPU state and smaps reading through --timings-json (the time the smaps "
+                    + "reading takes is taken off its exit time); "
                     + (linux ? "Linux kernel + initramfs, /init runs the command and powers off" : "a 20-byte real-mode guest prints 'hello' and halts");
         }
 
@@ -83,7 +83,7 @@ final class JvmmSystems {
             double reportMs = 0;
             if (Files.exists(timings)) {
                 @SuppressWarnings("unchecked")
-                Map<String, Object> t = (Map<String, Object>) Json.parse(Files.readString(timings));
+                Map<String, Object> t = BenchJson.parseObject(Files.readString(timings));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> ev = (Map<String, Object>) t.get("events");
                 for (var e : ev.entrySet()) {
@@ -99,7 +99,8 @@ final class JvmmSystems {
             } else if (r.status() == 0) {
                 throw new IllegalStateException("jvmm run wrote no --timings-json file: " + r.stderrTail());
             }
-            // Less the child's own smaps reading and timings file (reportNanos), which a run outside the bench does not do.
+            // Less the child's own smaps reading (reportNanos), which a run outside the bench does not do; writing the
+            // small timings file itself stays counted.
             events.put("exit", r.ms(r.exitNanos()) - reportMs);
             if (r.status() != 0) {
                 progress.note(id() + ": jvmm run ended with status " + r.status() + ": " + r.stderrTail());
