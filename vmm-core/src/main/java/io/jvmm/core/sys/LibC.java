@@ -23,9 +23,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code jvmm run} linked 13 of them before the guest ran. So every system call goes through glibc's
  * {@code long syscall(long number, ...)} with six {@code long} arguments: one descriptor, one stub, linked
  * once. Pointers travel as their native address ({@link MemorySegment#address()}); the callers keep the
- * segment reachable across the call. Only three functions that are not system calls keep handles of
- * their own ({@code __libc_current_sigrtmin} and, for error messages, {@code strerrorname_np} /
- * {@code strerrordesc_np}).
+ * segment reachable across the call. Functions that are not system calls keep handles of their own:
+ * {@code __libc_current_sigrtmin}, the termios functions (glibc's struct termios is not the kernel's) and,
+ * for error messages, {@code strerrorname_np} / {@code strerrordesc_np}.
  *
  * <p>System calls are linked with {@code captureCallState("errno")}: the JDK copies errno into a
  * segment we pass right after the call, before anything else can overwrite it. The segment is
@@ -60,12 +60,14 @@ final class LibC {
     static final long SYS_ioctl = 16;
     static final long SYS_madvise = 28;
     static final long SYS_getpid = 39;
+    static final long SYS_prctl = 157;
     static final long SYS_fcntl = 72;
     static final long SYS_ftruncate = 77;
     static final long SYS_rt_sigtimedwait = 128;
     static final long SYS_gettid = 186;
     static final long SYS_tgkill = 234;
     static final long SYS_eventfd2 = 290;
+    static final long SYS_seccomp = 317;
     static final long SYS_memfd_create = 319;
 
     // long syscall(long number, ...): the six arguments every x86-64 system call can take, all in registers.
@@ -74,6 +76,13 @@ final class LibC {
             Linker.Option.firstVariadicArg(1)));
     // int __libc_current_sigrtmin(void): glibc keeps the first real-time signals for itself.
     static final Lazy SIGRTMIN = new Lazy(() -> handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT)));
+    // Terminal attributes work on glibc's struct termios, not the kernel's: these stay glibc calls (used
+    // only when stdin is a terminal). int tcgetattr(int, struct termios *); int tcsetattr(int, int, const
+    // struct termios *); void cfmakeraw(struct termios *): what `stty raw -echo` sets, computed by glibc.
+    static final Lazy TCGETATTR = new Lazy(() -> errnoHandle("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS)));
+    static final Lazy TCSETATTR = new Lazy(() -> errnoHandle("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)));
+    static final Lazy CFMAKERAW = new Lazy(() -> handle("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS)));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
     private static final Lazy STRERRORNAME = new Lazy(() -> handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
     private static final Lazy STRERRORDESC = new Lazy(() -> handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
@@ -119,6 +128,11 @@ final class LibC {
         all[0] = ERRNO;
         System.arraycopy(options, 0, all, 1, options.length);
         return handle(name, fd, all);
+    }
+
+    /** This thread's errno capture segment; pass it as the first argument of an errno handle. */
+    static MemorySegment capture() {
+        return CAPTURE.get();
     }
 
     /**
