@@ -9,4 +9,5 @@ module io.jvmm.boot {
 
     exports io.jvmm.boot;
     exports io.jvmm.boot.cpu;
+    exports io.jvmm.boot.acpi;
 }
