@@ -1,5 +1,6 @@
 package io.jvmm.machine;
 
+import io.jvmm.boot.acpi.AcpiPlatform;
 import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.devices.virtio.VirtioDevice;
 import io.jvmm.devices.virtio.VirtioMmio;
@@ -39,6 +40,7 @@ final class VirtioDevices implements AutoCloseable {
     /** The back ends (disk files, TAPs); the wiring owns the eventfds. */
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final StringBuilder cmdline = new StringBuilder();
+    private final List<AcpiPlatform.MmioDevice> windows = new ArrayList<>();
 
     /** No virtio devices (a restored machine, until device records are restored). */
     static VirtioDevices none() {
@@ -141,6 +143,12 @@ final class VirtioDevices implements AutoCloseable {
         }
         transports.add(transport);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);
+        windows.add(new AcpiPlatform.MmioDevice(base, VirtioMmio.VIRTIO_MMIO_SIZE, gsi));
+    }
+
+    /** Each device's MMIO window and GSI, in order: what the DSDT names (LNRO0005 devices). */
+    List<AcpiPlatform.MmioDevice> windows() {
+        return List.copyOf(windows);
     }
 
     /** The kernel command-line entries announcing the devices (leading space), "" when none. */
