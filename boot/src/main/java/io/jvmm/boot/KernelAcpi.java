@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   Elf64_Ehdr: e_shoff u64 @0x28, e_shentsize u16 @0x3a (64), e_shnum u16 @0x3c
  *   Elf64_Shdr: sh_type u32 @4 (SHT_SYMTAB = 2), sh_offset u64 @24, sh_size u64 @32, sh_link u32 @40 (its string table)
+ *   Elf64_Sym:  st_name u32 @0 (offset into the string table), 24 bytes each
  * </pre>
  */
 public final class KernelAcpi {
@@ -32,6 +33,7 @@ public final class KernelAcpi {
     public static final String ACPI_SYMBOL = "acpi_boot_init";
     static final int SHT_SYMTAB = 2;
     static final int ELF64_SHDR_SIZE = 64;
+    static final int ELF64_SYM_SIZE = 24;
 
     public static Support of(byte[] kernel) {
         if (!ElfKernel.hasMagic(kernel)) {
@@ -55,11 +57,22 @@ public final class KernelAcpi {
                 if (link >= shnum) {
                     return Support.UNKNOWN;
                 }
+                long symOff = in.u64(sh + 24, "sh_offset");
+                long symSize = in.u64(sh + 32, "sh_size");
+                in.check(symOff, symSize, "symbol table");
                 long str = shoff + link * ELF64_SHDR_SIZE;
-                long offset = in.u64(str + 24, "sh_offset");
-                long size = in.u64(str + 32, "sh_size");
-                in.check(offset, size, "string table");
-                return contains(kernel, (int) offset, (int) size, ACPI_SYMBOL) ? Support.ACPI : Support.NO_ACPI;
+                long strOff = in.u64(str + 24, "sh_offset");
+                long strSize = in.u64(str + 32, "sh_size");
+                in.check(strOff, strSize, "string table");
+                // Each Elf64_Sym's st_name indexes the string table. Not a search of the table itself: the
+                // linker merges tails, so "acpi_boot_init" may be stored only inside "early_acpi_boot_init".
+                for (long sym = symOff; sym + ELF64_SYM_SIZE <= symOff + symSize; sym += ELF64_SYM_SIZE) {
+                    long name = in.u32(sym, "st_name");
+                    if (name < strSize && nameAt(kernel, strOff + name, strOff + strSize, ACPI_SYMBOL)) {
+                        return Support.ACPI;
+                    }
+                }
+                return Support.NO_ACPI;
             }
             return Support.UNKNOWN;
         } catch (BootException e) {
@@ -67,22 +80,17 @@ public final class KernelAcpi {
         }
     }
 
-    /** Whether {@code table[offset, offset + size)} holds {@code name} as a whole NUL-terminated string. */
-    private static boolean contains(byte[] image, int offset, int size, String name) {
+    /** Whether the NUL-terminated string at {@code at} (before {@code end}) is {@code name}. */
+    private static boolean nameAt(byte[] image, long at, long end, String name) {
         byte[] want = name.getBytes(StandardCharsets.US_ASCII);
-        int end = offset + size - want.length - 1;
-        outer:
-        for (int i = offset; i <= end; i++) {
-            if ((i > offset && image[i - 1] != 0) || image[i + want.length] != 0) {
-                continue;
-            }
-            for (int j = 0; j < want.length; j++) {
-                if (image[i + j] != want[j]) {
-                    continue outer;
-                }
-            }
-            return true;
+        if (at + want.length >= end) {
+            return false;
         }
-        return false;
+        for (int j = 0; j < want.length; j++) {
+            if (image[(int) at + j] != want[j]) {
+                return false;
+            }
+        }
+        return image[(int) at + want.length] == 0;
     }
 }

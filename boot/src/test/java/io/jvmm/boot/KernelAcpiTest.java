@@ -14,25 +14,40 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class KernelAcpiTest {
 
-    /** {@link TestImages#elf} with a section table: null, .symtab (linked to 2), .strtab holding {@code names}. */
+    /** {@link TestImages#elf} with one symbol per name, the names one after another in the string table. */
     static byte[] elfWithSymbols(String... names) {
-        byte[] elf = TestImages.elf(true);
         ByteArrayOutputStream strtab = new ByteArrayOutputStream();
         strtab.write(0);
-        for (String n : names) {
-            strtab.writeBytes(n.getBytes(StandardCharsets.US_ASCII));
+        int[] offsets = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            offsets[i] = strtab.size();
+            strtab.writeBytes(names[i].getBytes(StandardCharsets.US_ASCII));
             strtab.write(0);
         }
+        return elfWithSymtab(strtab.toByteArray(), offsets);
+    }
+
+    /**
+     * {@link TestImages#elf} with a section table: null, .symtab (one Elf64_Sym per st_name offset, linked to
+     * section 2), .strtab {@code strtab}.
+     */
+    static byte[] elfWithSymtab(byte[] strtab, int... stNames) {
+        byte[] elf = TestImages.elf(true);
         int strOff = elf.length;
-        int strSize = strtab.size();
-        int shoff = (strOff + strSize + 7) & ~7;
+        int symOff = (strOff + strtab.length + 7) & ~7;
+        int symSize = 24 * stNames.length;
+        int shoff = symOff + symSize;
         ByteBuffer b = ByteBuffer.allocate(shoff + 3 * 64).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(elf).put(strtab.toByteArray());
+        b.put(elf).put(strtab);
+        for (int i = 0; i < stNames.length; i++) {
+            b.putInt(symOff + 24 * i, stNames[i]);
+        }
         b.putLong(0x28, shoff).putShort(0x3a, (short) 64).putShort(0x3c, (short) 3);
         int symtab = shoff + 64;
-        b.putInt(symtab + 4, KernelAcpi.SHT_SYMTAB).putInt(symtab + 40, 2);
+        b.putInt(symtab + 4, KernelAcpi.SHT_SYMTAB).putLong(symtab + 24, symOff).putLong(symtab + 32, symSize)
+                .putInt(symtab + 40, 2);
         int str = shoff + 128;
-        b.putInt(str + 4, 3).putLong(str + 24, strOff).putLong(str + 32, strSize);
+        b.putInt(str + 4, 3).putLong(str + 24, strOff).putLong(str + 32, strtab.length);
         return b.array();
     }
 
@@ -43,6 +58,15 @@ class KernelAcpiTest {
         // Only whole names count: a longer symbol that contains it is not it.
         assertEquals(KernelAcpi.Support.NO_ACPI, KernelAcpi.of(elfWithSymbols("start_kernel", "xacpi_boot_init",
                 "acpi_boot_init_x")));
+    }
+
+    @Test
+    void aNameStoredInsideALongerOneCounts() {
+        // The linker merges string-table tails: "acpi_boot_init" may exist only as the end of "early_acpi_boot_init".
+        byte[] strtab = "\0early_acpi_boot_init\0".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(KernelAcpi.Support.ACPI, KernelAcpi.of(elfWithSymtab(strtab, 1, 7)));
+        assertEquals(KernelAcpi.Support.NO_ACPI, KernelAcpi.of(elfWithSymtab(strtab, 1)));
+        assertEquals(KernelAcpi.Support.NO_ACPI, KernelAcpi.of(elfWithSymtab(strtab, 1, 999)), "st_name past the table");
     }
 
     @Test
