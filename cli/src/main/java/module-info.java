@@ -10,7 +10,8 @@ module io.jvmm.cli {
     requires org.slf4j;
     requires ch.qos.logback.classic;
     requires ch.qos.logback.core;
-    // jvmm serve only: the Firecracker-compatible API (io.jvmm.cli.api); `jvmm run` loads none of it.
+    // Jackson: jvmm serve and run --config-file (io.jvmm.cli.api) and the benchmark's JSON; Jetty: serve only.
+    // A plain `jvmm run` loads neither (ServeApiTest.runLoadsNoApiClasses).
     requires com.fasterxml.jackson.databind;
     requires org.eclipse.jetty.server;
     requires org.eclipse.jetty.unixdomain.server;

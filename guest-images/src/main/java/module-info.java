@@ -5,6 +5,7 @@
  */
 module io.jvmm.images {
     requires org.slf4j;
+    requires com.fasterxml.jackson.databind; // manifest.json
 
     exports io.jvmm.images;
 }

@@ -21,12 +21,17 @@ import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
+import io.jvmm.machine.snapshot.SnapshotFiles;
+import io.jvmm.machine.snapshot.StateFile;
 import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -37,6 +42,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -135,18 +141,33 @@ final class RunCommand implements Callable<Integer> {
     long timeoutSeconds;
 
     @Option(names = "--snapshot-at", paramLabel = "WHEN",
-            description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest signals it has booted (the boot timer).")
+            description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest has signalled it has booted (the boot timer) "
+                    + "and its console has then printed and been quiet for 0.3 s (the default image's shell is at its prompt; at most 3 s).")
     String snapshotAt;
 
-    @Option(names = "--snapshot-dir", paramLabel = "DIR", description = "Where --snapshot-at writes the snapshot (state.json, memory.bin).")
+    @Option(names = "--snapshot-dir", paramLabel = "DIR",
+            description = "Where --snapshot-at, and Ctrl-A s on the console, write the snapshot (state.json, memory.bin, disk overlays).")
     Path snapshotDir;
 
     @Option(names = "--exit-after-snapshot", description = "With --snapshot-at: stop the guest once the snapshot is written.")
     boolean exitAfterSnapshot;
 
     @Option(names = "--restore", paramLabel = "DIR",
-            description = "Resume the snapshot in DIR (taken with --snapshot-at) instead of booting; kernel and device options do not apply.")
+            description = "Resume the snapshot in DIR (taken with --snapshot-at) instead of booting; kernel options do not apply. "
+                    + "--disk PATH and --net tap=NAME replace the snapshot's disks and TAPs, in order (clones need their own).")
     Path restoreDir;
+
+    @Option(names = "--config-file", paramLabel = "FILE",
+            description = "Boot the VM a Firecracker config file describes (JSON keyed boot-source, drives, machine-config, "
+                    + "network-interfaces, entropy, logger, metrics), as 'jvmm serve --no-api --config-file' does; "
+                    + "no kernel, device or machine options with it.")
+    Path configFile;
+
+    /** The options that may go with --config-file: they shape how jvmm runs, not the machine. */
+    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device");
+
+    @Spec
+    CommandSpec commandSpec;
 
     // jvmm bench: the child reports its phase times and memory through the bench's machine listener.
     @Option(names = "--timings-json", paramLabel = "FILE", hidden = true)
@@ -155,15 +176,17 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long processStart = ProcessStart.nanos();
+        if (configFile != null) {
+            return runConfigFile(processStart);
+        }
         checkSnapshotOptions();
         if (restoreDir != null) {
             return restore(processStart);
         }
         MachineSpec spec = spec();
-        if (snapshotAt != null && (!spec.disks().isEmpty() || !spec.nets().isEmpty() || spec.rng())) {
-            // Refused before the boot rather than when the snapshot is due (the boot takes minutes on some hosts).
-            throw new UserError("--snapshot-at: virtio devices (disk, net, rng) cannot be saved yet; boot with --kernel and"
-                    + " --initrd and no --disk, --net or --rng (the default guest attaches its root disk)");
+        if (snapshotDir != null) {
+            // Load the JSON code while the guest boots, not when the snapshot is due (hundreds of ms in a cold JVM).
+            Thread.ofPlatform().name("snapshot-warm-up").daemon(true).start(StateFile::warmUp);
         }
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
@@ -193,6 +216,25 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * {@code --config-file}: the file describes the whole machine (the same parsing and checks as
+     * {@code jvmm serve --config-file}, in io.jvmm.cli.api, which a plain {@code jvmm run} never loads).
+     */
+    private int runConfigFile(long processStart) throws InterruptedException {
+        if (commandSpec != null) {
+            for (var o : commandSpec.commandLine().getParseResult().matchedOptions()) {
+                if (!WITH_CONFIG_FILE.contains(o.longestName())) {
+                    throw new UserError("--config-file describes the whole VM: " + o.longestName()
+                            + " cannot be combined with it (only --stats and --timeout can)");
+                }
+            }
+        }
+        try (io.jvmm.cli.api.ConfigFileVm vm = io.jvmm.cli.api.ConfigFileVm.build(configFile, kvmDevice,
+                new FileOutputStream(FileDescriptor.out), processStart)) {
+            return runToEnd(vm.machine());
+        }
+    }
+
     private void checkSnapshotOptions() {
         if (snapshotAt != null && !snapshotAt.equals("ready")) {
             throw new UserError("--snapshot-at must be 'ready' (when the guest has booted), got '" + snapshotAt + "'");
@@ -200,48 +242,150 @@ final class RunCommand implements Callable<Integer> {
         if (snapshotAt != null && snapshotDir == null) {
             throw new UserError("--snapshot-at needs --snapshot-dir DIR");
         }
-        if (snapshotAt == null && (snapshotDir != null || exitAfterSnapshot)) {
-            throw new UserError("--snapshot-dir and --exit-after-snapshot go with --snapshot-at ready");
+        if (snapshotAt == null && exitAfterSnapshot) {
+            throw new UserError("--exit-after-snapshot goes with --snapshot-at ready");
         }
-        if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || !disks.isEmpty()
-                || !nets.isEmpty() || rng || cmdline != null || append != null)) {
-            throw new UserError("--restore resumes the snapshot's own machine: it takes no kernel, device or --snapshot-at options");
+        if (restoreDir != null && (snapshotAt != null || kernel != null || initrd != null || rng || cmdline != null
+                || append != null || keepDiskChanges)) {
+            throw new UserError("--restore resumes the snapshot's own machine: it takes no kernel, --rng or --snapshot-at"
+                    + " options (--disk PATH and --net tap=NAME replace the snapshot's disks and TAPs, in order)");
         }
     }
 
-    /** Snapshots once the guest's boot timer fires; on a thread of its own (the timer fires on a vCPU's). */
+    /** How long the console must have been quiet, after printing something since the boot timer fired. */
+    static final Duration READY_QUIET = Duration.ofMillis(300);
+    /** The longest --snapshot-at ready waits after the timer fired (for a guest that prints nothing more). */
+    static final Duration READY_MAX_WAIT = Duration.ofSeconds(3);
+
+    /**
+     * Snapshots once the guest is ready for input: its boot timer fired (the default image's shell signals
+     * it from its start-up script, just before its first prompt), then the console printed something (the
+     * prompt) and has been quiet for {@link #READY_QUIET} since — so a restore resumes at the prompt rather
+     * than in the signalling process's exit, which takes the emulated kernel of some hosts a second. A guest
+     * that prints nothing after its signal is snapshotted {@link #READY_MAX_WAIT} after it. On a thread of
+     * its own (the timer fires on a vCPU's).
+     */
     private MachineListener snapshotWhenReady(Machine machine) {
+        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
         return new MachineListener() {
             @Override
+            public void consoleOutput(byte[] data, int offset, int length) {
+                lastOutput.set(System.nanoTime());
+            }
+
+            @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
+                long fired = System.nanoTime();
+                Thread.ofPlatform().name("snapshot-wait").daemon(true).start(() -> {
                     try {
-                        Machine.SnapshotResult r = machine.snapshot(snapshotDir, !exitAfterSnapshot);
-                        System.err.printf("jvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)%n",
-                                r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
-                        if (exitAfterSnapshot) {
-                            machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
+                        while (true) {
+                            long now = System.nanoTime();
+                            long last = lastOutput.get();
+                            boolean printedThenQuiet = last != Long.MIN_VALUE && last - fired > 0
+                                    && now - last >= READY_QUIET.toNanos();
+                            if (printedThenQuiet || now - fired >= READY_MAX_WAIT.toNanos()) {
+                                break;
+                            }
+                            Thread.sleep(20);
                         }
-                    } catch (IOException | RuntimeException e) {
-                        machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
+                    } catch (InterruptedException e) {
+                        return;
                     }
+                    snapshotInBackground(machine, exitAfterSnapshot);
                 });
             }
         };
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Snapshots into --snapshot-dir on a thread of its own, then resumes the guest or, with {@code stopAfter},
+     * stops it; one at a time (a request while one is taken is answered on stderr). A failure stops the
+     * machine when it was to stop anyway, else it is reported and the guest goes on.
+     */
+    private void snapshotInBackground(Machine machine, boolean stopAfter) {
+        if (!snapshotting.compareAndSet(false, true)) {
+            System.err.print("\r\njvmm: a snapshot is being taken already\r\n");
+            return;
+        }
+        Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
+            try {
+                Machine.SnapshotResult r = machine.snapshot(snapshotDir, !stopAfter);
+                System.err.printf("\r\njvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data; pause %.1f ms,"
+                                + " vCPU and VM state %.1f ms, memory %.1f ms, devices and state file %.1f ms)\r\n",
+                        r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20,
+                        r.pause().toNanos() / 1e6, r.state().toNanos() / 1e6, r.memory().toNanos() / 1e6,
+                        (r.total().minus(r.pause()).minus(r.state()).minus(r.memory())).toNanos() / 1e6);
+                if (stopAfter) {
+                    machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
+                }
+            } catch (IOException | RuntimeException e) {
+                if (stopAfter) {
+                    machine.stop(MachineExit.failure("snapshot into " + snapshotDir + " failed: " + e.getMessage(), e));
+                } else {
+                    System.err.print("\r\njvmm: snapshot into " + snapshotDir + " failed: " + e.getMessage() + "\r\n");
+                }
+            } finally {
+                snapshotting.set(false);
+            }
+        });
+    }
+
+    /** Ctrl-A s on the console. */
+    private void snapshotFromConsole(Machine machine) {
+        if (snapshotDir == null) {
+            System.err.print("\r\njvmm: Ctrl-A s takes a snapshot into --snapshot-dir DIR; this jvmm was started without it\r\n");
+            return;
+        }
+        snapshotInBackground(machine, false);
     }
 
     private int restore(long processStart) throws InterruptedException {
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             Machine machine;
             try {
-                machine = Machine.restore(hypervisor, restoreDir, new FileOutputStream(FileDescriptor.out), processStart);
+                machine = Machine.restore(hypervisor, SnapshotFiles.in(restoreDir), restoreOptions(),
+                        new FileOutputStream(FileDescriptor.out), processStart);
             } catch (SnapshotException e) {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
             try (machine) {
-                return runToEnd(machine);
+                GuestProfile profile = profileIntervalMs != null
+                        ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
+                int status = runToEnd(machine);
+                if (profile != null) {
+                    // The snapshot does not name its kernel's symbols: --system-map, else the default image's.
+                    Path map = systemMap != null ? systemMap : io.jvmm.images.GuestImages.current(
+                            io.jvmm.images.GuestImages.defaultCacheRoot()).map(i -> i.systemMap()).orElse(null);
+                    System.err.print(profile.report(map != null ? loadSystemMap(map) : null, 30));
+                }
+                return status;
             }
         }
+    }
+
+    /**
+     * With --restore: {@code --disk PATH} replaces the path of the snapshot's disks in order (their mode —
+     * read-only, written, copy-on-write — is the snapshot's: ",ro" is refused), {@code --net tap=NAME} their TAPs.
+     */
+    private RestoreOptions restoreOptions() {
+        List<Path> diskPaths = new ArrayList<>();
+        for (String d : disks) {
+            if (d.contains(",")) {
+                throw new UserError("--disk " + d + ": with --restore a disk keeps the snapshot's mode; give only its PATH");
+            }
+            diskPaths.add(SpecOptions.disk(d).path());
+        }
+        List<String> taps = new ArrayList<>();
+        for (String n : nets) {
+            MachineSpec.NetSpec net = SpecOptions.net(n);
+            if (net.mac() != null) {
+                throw new UserError("--net " + n + ": with --restore the interface keeps the snapshot's MAC; give only tap=NAME");
+            }
+            taps.add(net.tap());
+        }
+        return new RestoreOptions(diskPaths, taps);
     }
 
     private int runToEnd(Machine machine) throws InterruptedException {
@@ -252,7 +396,8 @@ final class RunCommand implements Callable<Integer> {
             var serial = machine.serial();
             ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
                     serial::inputSpace, terminal != null,
-                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")));
+                    () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")),
+                    () -> snapshotFromConsole(machine));
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
@@ -298,7 +443,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private io.jvmm.boot.SystemMap loadSystemMap(MachineSpec spec) {
-        Path map = systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map");
+        return loadSystemMap(systemMap != null ? systemMap : spec.kernel().resolveSibling("System.map"));
+    }
+
+    private static io.jvmm.boot.SystemMap loadSystemMap(Path map) {
         try {
             return Files.isReadable(map) ? io.jvmm.boot.SystemMap.read(map) : null;
         } catch (IOException e) {
@@ -325,7 +473,7 @@ final class RunCommand implements Callable<Integer> {
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
-        if (snapshotAt != null) {
+        if (snapshotAt != null || snapshotDir != null) {
             // A restore can set kvm-clock (KVM_SET_CLOCK) but not the guest TSC on every host: a guest on the TSC
             // clocksource sees its clock jump by the time since the snapshot and, with a periodic tick, runs every
             // missed tick (seconds per minute of snapshot age on emulating hosts). See docs/snapshots.md.

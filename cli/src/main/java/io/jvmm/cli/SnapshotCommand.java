@@ -1,6 +1,10 @@
 package io.jvmm.cli;
 
+import io.jvmm.devices.virtio.VirtioMmioState;
+import io.jvmm.devices.virtio.VirtqueueState;
+import io.jvmm.machine.snapshot.DeviceRecords;
 import io.jvmm.machine.snapshot.SnapshotException;
+import io.jvmm.machine.snapshot.VirtioRecord;
 import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
 import io.jvmm.machine.snapshot.VcpuState;
@@ -45,9 +49,49 @@ final class SnapshotCommand implements Runnable {
             out.println(s.vm() != null ? "vm: PIC master/slave, IOAPIC, PIT, kvm-clock saved" : "vm: no VM-wide state (no irqchip)");
             out.println(s.devices().isEmpty() ? "devices: none saved" : "devices:");
             for (SnapshotState.DeviceRecord d : s.devices()) {
-                out.printf("  %s (%s): %s%n", d.name(), d.kind(), d.state());
+                out.printf("  %s (%s): %s%n", d.name(), d.kind(), describe(d));
             }
             return 0;
+        }
+
+        /** A virtio device in words (back end, driver status, queue progress); other devices as their JSON. */
+        private static String describe(SnapshotState.DeviceRecord d) {
+            VirtioRecord r;
+            try {
+                r = switch (d.kind()) {
+                    case DeviceRecords.VIRTIO_BLK -> DeviceRecords.read(d, VirtioRecord.Block.class, d.name());
+                    case DeviceRecords.VIRTIO_NET -> DeviceRecords.read(d, VirtioRecord.Net.class, d.name());
+                    case DeviceRecords.VIRTIO_RNG -> DeviceRecords.read(d, VirtioRecord.Rng.class, d.name());
+                    default -> null;
+                };
+            } catch (SnapshotException e) {
+                return e.getMessage();
+            }
+            if (r == null || r.transport() == null || r.transport().queues() == null) {
+                return String.valueOf(d.state());
+            }
+            StringBuilder sb = new StringBuilder();
+            switch (r) {
+                case VirtioRecord.Block b -> sb.append(b.path()).append(" (").append(b.mode())
+                        .append(b.overlay() != null && b.overlay().clusters() != null
+                                ? ", " + b.overlay().clusters().stream().mapToLong(c -> c.length == 2 ? c[1] - c[0] + 1 : 0).sum()
+                                  + " written 4 KiB clusters saved in " + b.overlay().file() : "")
+                        .append(")");
+                case VirtioRecord.Net n -> sb.append("TAP ").append(n.tap())
+                        .append(n.device() != null ? ", MAC " + n.device().mac() : "");
+                case VirtioRecord.Rng g -> sb.append("entropy from the host");
+            }
+            VirtioMmioState t = r.transport();
+            sb.append("; slot ").append(r.slot()).append(", status 0x").append(Integer.toHexString(t.status()))
+                    .append(t.activated() ? " (driver running)" : " (not activated)");
+            for (int q = 0; q < t.queues().size(); q++) {
+                VirtqueueState vq = t.queues().get(q);
+                if (vq != null && (vq.ready() || vq.disabled())) {
+                    sb.append(String.format("; queue %d: %d entries, next avail %d, next used %d", q, vq.size(),
+                            vq.lastAvailIdx(), vq.nextUsedIdx()));
+                }
+            }
+            return sb.toString();
         }
     }
 }

@@ -34,7 +34,12 @@ final class JvmmProcess {
     }
 
     static Result run(long timeoutSeconds, byte[] stdin, String... args) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command(args)).start();
+        return run(timeoutSeconds, stdin, command(args));
+    }
+
+    /** Runs {@code command} (a {@link #command} line, perhaps behind a prefix such as {@code ip netns exec NS}). */
+    static Result run(long timeoutSeconds, byte[] stdin, List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
         try (var in = p.getOutputStream()) {
@@ -44,7 +49,7 @@ final class JvmmProcess {
         }
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("jvmm " + String.join(" ", args) + " did not end within " + timeoutSeconds
+            throw new AssertionError(String.join(" ", command) + " did not end within " + timeoutSeconds
                     + " s; stdout so far:\n" + out.getNow("") + "\nstderr:\n" + err.getNow(""));
         }
         return new Result(p.exitValue(), out.join(), err.join());

@@ -144,6 +144,43 @@ class ServeApiTest {
     }
 
     @Test
+    void snapshotCreateThenLoadInANewProcess() throws Exception {
+        assumeKvm();
+        Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
+        Path state = dir.resolve("vm.snap");
+        Path mem = dir.resolve("vm.mem");
+        Path sock = serve();
+        ok(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"" + spin + "\", \"jvmm_kernel_format\": \"raw\"}");
+        ok(sock, "PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 16}");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        String create = "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\"}";
+        UnixHttp.Reply running = UnixHttp.call(sock, "PUT", "/snapshot/create", create);
+        assertEquals(400, running.status());
+        assertTrue(running.body().contains("must be paused"), running.body());
+        ok(sock, "PATCH", "/vm", "{\"state\": \"Paused\"}");
+        ok(sock, "PUT", "/snapshot/create", create);
+        assertTrue(Files.size(mem) == 16L << 20 && Files.exists(dir.resolve("vm.snap.fc.json")), "memory file and .fc.json");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
+        assertEquals(0, awaitExit(), read("err"));
+        String before = read("out");
+
+        // A new process resumes the guest where it was: it prints the rest of "hi\n" (none, if it was spinning).
+        sock = serve();
+        ok(sock, "PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                + " \"backend_path\": \"" + mem + "\"}}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Paused\""));
+        assertTrue(UnixHttp.call(sock, "GET", "/vm/config", null).body().contains("\"mem_size_mib\":16"),
+                "the snapshot's configuration, from the .fc.json");
+        ok(sock, "PATCH", "/vm", "{\"state\": \"Resumed\"}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Running\""));
+        assertEquals(400, UnixHttp.call(sock, "PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state
+                + "\", \"mem_file_path\": \"" + mem + "\"}").status(), "a second load");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
+        assertEquals(0, awaitExit(), read("err"));
+        assertEquals("hi\n", before + read("out"), "the two processes' output together");
+    }
+
+    @Test
     void noApiConfigFileBootsTheGuest() throws Exception {
         assumeKvm();
         Path hello = Files.write(dir.resolve("hello.bin"), io.jvmm.machine.HelloGuest.realMode());
@@ -170,7 +207,48 @@ class ServeApiTest {
         List<String> lines = Files.readAllLines(metrics);
         assertFalse(lines.isEmpty(), "a metrics line at exit");
         assertTrue(lines.getLast().matches("\\{\"utc_timestamp_ms\":\\d+,\"jvmm\":\\{\"exits_total\":[1-9]\\d*,.*"), lines.getLast());
+        var jvmm = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(lines.getLast()).get("jvmm");
+        assertTrue(jvmm.get("exits").get("IO_OUT").asLong() >= 6, "the hello guest's six OUTs: " + jvmm);
+        assertEquals(6, jvmm.get("serial").get("output_bytes").asLong(), jvmm.toString());
+        assertTrue(jvmm.get("block").isEmpty() && jvmm.get("net").isEmpty() && jvmm.get("rng").isEmpty(), jvmm.toString());
         assertTrue(Files.readString(log).contains(":INFO guest ended"), Files.readString(log));
+    }
+
+    @Test
+    void runConfigFileBootsTheGuestAndWritesMetrics() throws Exception {
+        assumeKvm();
+        Path hello = Files.write(dir.resolve("hello.bin"), io.jvmm.machine.HelloGuest.realMode());
+        Path disk = Files.write(dir.resolve("data.img"), new byte[4096]);
+        Path metrics = dir.resolve("metrics.json");
+        Path config = Files.writeString(dir.resolve("vm.json"), """
+                {"boot-source": {"kernel_image_path": "%s", "jvmm_kernel_format": "raw"},
+                 "drives": [{"drive_id": "data", "path_on_host": "%s", "is_root_device": false}],
+                 "machine-config": {"vcpu_count": 1, "mem_size_mib": 16},
+                 "entropy": {},
+                 "metrics": {"metrics_path": "%s"}}
+                """.formatted(hello, disk, metrics));
+        // With virtio devices the raw guest's HLT waits for an interrupt: --timeout ends it (status 1).
+        var r = JvmmProcess.run(60, null, "run", "--config-file", config.toString(), "--timeout", "3");
+        assertEquals("hello\n", r.stdout(), r.stderr());
+        assertTrue(r.stderr().contains("--timeout 3 s"), r.stderr());
+        var jvmm = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(Files.readAllLines(metrics).getLast()).get("jvmm");
+        assertTrue(jvmm.get("block").has("virtio-blk0") && jvmm.get("rng").has("virtio-rng0"), jvmm.toString());
+        assertEquals(0, jvmm.get("block").get("virtio-blk0").get("used_buffers").asLong(), jvmm.toString());
+        assertEquals(6, jvmm.get("serial").get("output_bytes").asLong(), jvmm.toString());
+    }
+
+    @Test
+    void runConfigFileWithoutDevicesEndsWithTheGuest() throws Exception {
+        assumeKvm();
+        Path hello = Files.write(dir.resolve("hello.bin"), io.jvmm.machine.HelloGuest.realMode());
+        Path config = Files.writeString(dir.resolve("vm.json"), """
+                {"boot-source": {"kernel_image_path": "%s", "jvmm_kernel_format": "raw"}}
+                """.formatted(hello));
+        var r = JvmmProcess.run(60, null, "run", "--config-file", config.toString(), "--stats");
+        assertEquals("hello\n", r.stdout(), r.stderr());
+        assertEquals(0, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("exits:"), "--stats goes with --config-file: " + r.stderr());
     }
 
     /** `jvmm run` must not pay for the API: no Jetty or Jackson class is loaded. */

@@ -59,4 +59,27 @@ class ServeOptionsTest {
         assertEquals(1, r.stderr().lines().count(), r.stderr());
         assertTrue(Files.notExists(sock));
     }
+
+    @Test
+    void runConfigFileWithMachineOptionsIsAOneLineError() throws Exception {
+        Path config = Files.writeString(dir.resolve("vm.json"), "{}");
+        var r = JvmmProcess.run(30, null, "run", "--config-file", config.toString(), "--kernel", "/x");
+        assertEquals(2, r.status(), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().contains("--kernel cannot be combined with it"), r.stderr());
+        var memory = JvmmProcess.run(30, null, "run", "--memory", "64M", "--config-file", config.toString());
+        assertTrue(memory.stderr().contains("--memory cannot be combined with it"), memory.stderr());
+    }
+
+    @Test
+    void runConfigFileErrorsNameTheFileAndTheKey() throws Exception {
+        Path config = Files.writeString(dir.resolve("vm.json"), "{\"boot-source\": {\"kernel_image_path\": \"/nonexistent\"}}");
+        var r = JvmmProcess.run(30, null, "run", "--config-file", config.toString());
+        assertEquals(2, r.status(), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().contains("--config-file " + config + ": boot-source: kernel_image_path /nonexistent"), r.stderr());
+        var missing = JvmmProcess.run(30, null, "run", "--config-file", dir.resolve("none.json").toString());
+        assertEquals(2, missing.status(), missing.stderr());
+        assertTrue(missing.stderr().contains("cannot read it"), missing.stderr());
+    }
 }

@@ -14,6 +14,7 @@ import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.devices.legacy.AcpiPowerDevice;
 import io.jvmm.devices.legacy.BootTimer;
 import io.jvmm.devices.legacy.I8042;
+import io.jvmm.devices.legacy.I8042State;
 import io.jvmm.devices.legacy.Serial;
 import io.jvmm.devices.legacy.SerialState;
 import org.slf4j.Logger;
@@ -41,7 +42,7 @@ import java.util.function.Consumer;
  *                devices, the virtio entries added);
  *                null for a raw binary, which has none
  */
-record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, VirtioDevices virtio,
+record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bootTimer, VirtioDevices virtio,
                 VcpuInitializer.BootCpu bootCpu, String cmdline) {
     private static final Logger LOG = LoggerFactory.getLogger(Assembly.class);
 
@@ -55,31 +56,32 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
      */
     static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
-        Serial serial = wireLegacy(wiring, com1(wiring, irqchip), console, bootTimer, stop, null);
+        Legacy legacy = wireLegacy(wiring, com1(wiring, irqchip), console, bootTimer, stop, null, null);
+        Serial serial = legacy.serial();
 
         VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
         try {
             if (spec.format() == MachineSpec.KernelFormat.RAW) {
                 VcpuInitializer.BootCpu cpu = loadRaw(wiring.memory(), spec.rawEntry(), kernel);
-                return new Assembly(serial, console, bootTimer, virtio, cpu, null);
+                return new Assembly(serial, legacy.i8042(), console, bootTimer, virtio, cpu, null);
             }
             String profileWords = spec.cpuProfile().cmdlineAdditions();
             // With ACPI tables, a kernel known to read them needs neither the MP table nor the command-line
             // device words; any other kernel (no ACPI, or one that cannot be told: a bzImage) gets both as well.
             KernelAcpi.Support support = KernelAcpi.of(kernel);
-            boolean legacy = !spec.acpi() || support != KernelAcpi.Support.ACPI;
+            boolean legacyDiscovery = !spec.acpi() || support != KernelAcpi.Support.ACPI;
             String line = spec.cmdline() + (profileWords.isEmpty() ? "" : " " + profileWords)
-                    + (legacy ? virtio.cmdline() : "");
+                    + (legacyDiscovery ? virtio.cmdline() : "");
             AcpiPlatform acpi = spec.acpi() ? new AcpiPlatform(spec.cpus(), virtio.windows(), Machine.COM1_PORT,
                     Machine.COM1_GSI, Machine.I8042_PORT, Machine.ACPI_PM_PORT) : null;
             BootResult boot = LinuxLoader.load(wiring.memory(),
-                    new BootConfig(kernel, initrd, line, spec.cpus(), acpi, legacy));
+                    new BootConfig(kernel, initrd, line, spec.cpus(), acpi, legacyDiscovery));
             LOG.info("loaded {}", boot.summary());
             LOG.info("ACPI: {}", !spec.acpi() ? "off (MP table, devices on the command line)"
                     : support == KernelAcpi.Support.ACPI ? "tables only (the kernel has ACPI)"
                     : "tables, MP table and command-line devices (kernel ACPI support: " + support + ")");
             LOG.info("kernel command line: {}", boot.cmdline());
-            return new Assembly(serial, console, bootTimer, virtio,
+            return new Assembly(serial, legacy.i8042(), console, bootTimer, virtio,
                     new VcpuInitializer.BootCpu.Protected(boot.bootCpu()), boot.cmdline());
         } catch (RuntimeException e) {
             virtio.close();
@@ -87,22 +89,30 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
         }
     }
 
+    /** The legacy devices whose state a snapshot saves (the boot timer is the caller's). */
+    record Legacy(Serial serial, I8042 i8042) {
+    }
+
     /**
      * The devices every machine has, on {@code wiring}: the 16550A on COM1, the i8042's reset line, the
-     * ACPI sleep/reset registers, the boot timer. Returns the serial port. Used by {@link #assemble} and by a restore (which loads nothing).
+     * ACPI sleep/reset registers, the boot timer. Used by {@link #assemble} and by a restore (which loads nothing).
      *
      * @param serialState a snapshot's UART state to restore, or null for a UART after reset
+     * @param i8042State  a snapshot's i8042 state to restore, or null for a controller after reset
      */
-    static Serial wireLegacy(VmWiring wiring, InterruptLine com1, ConsoleWatcher console, BootTimer bootTimer,
-                             Consumer<MachineExit> stop, SerialState serialState) {
+    static Legacy wireLegacy(VmWiring wiring, InterruptLine com1, ConsoleWatcher console, BootTimer bootTimer,
+                             Consumer<MachineExit> stop, SerialState serialState, I8042State i8042State) {
         Serial serial = serialState == null ? new Serial(com1, console) : Serial.restore(serialState, com1, console);
         wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
-        wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, new I8042(() -> {
+        Runnable reset = () -> {
             serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
             stop.accept(console.panicLine()
                     .map(l -> MachineExit.failure("guest kernel panicked: " + l))
                     .orElse(MachineExit.ok("guest reset (reboot, i8042)")));
-        }));
+        };
+        I8042 i8042 = i8042State == null ? new I8042(reset) : I8042.restore(i8042State, reset);
+        wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, i8042);
+        // Stateless (write-only registers): nothing for a snapshot to save.
         wiring.pio().insert("acpi-pm", Machine.ACPI_PM_PORT, AcpiPowerDevice.PORT_COUNT,
                 new AcpiPowerDevice(Dsdt.S5_SLP_TYP,
                         () -> stop.accept(MachineExit.ok("guest powered off (ACPI S5)")),
@@ -113,7 +123,7 @@ record Assembly(Serial serial, ConsoleWatcher console, BootTimer bootTimer, Virt
                                     .orElse(MachineExit.ok("guest reset (reboot, ACPI reset register)")));
                         }));
         wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
-        return serial;
+        return new Legacy(serial, i8042);
     }
 
     /** The UART's interrupt: GSI 4 of the in-kernel irqchip, or none without one. */

@@ -12,14 +12,19 @@ import io.jvmm.core.vm.ExitTrace;
 import io.jvmm.core.vm.IoEventLoop;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.vm.VirtualMachine;
+import io.jvmm.devices.DeviceStateException;
 import io.jvmm.devices.legacy.BootTimer;
+import io.jvmm.devices.legacy.I8042;
 import io.jvmm.devices.legacy.Serial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jvmm.machine.snapshot.DeviceRecords;
 import io.jvmm.machine.snapshot.MemoryFile;
+import io.jvmm.machine.snapshot.RestoreOptions;
+import io.jvmm.machine.snapshot.SnapshotFiles;
+import io.jvmm.machine.snapshot.VirtioRecord;
 import io.jvmm.machine.snapshot.SerialRecord;
-import io.jvmm.devices.legacy.SerialState;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
@@ -50,11 +55,14 @@ public final class Machine implements AutoCloseable {
     public static final int I8042_PORT = 0x60;
     /** The ACPI sleep control/status and reset registers (the FADT's; Cloud Hypervisor's port). */
     public static final int ACPI_PM_PORT = 0x600;
-    /** The serial port's device record in a snapshot. */
+    /** The legacy devices' record names in a snapshot. */
     static final String SERIAL_NAME = "serial";
+    static final String I8042_NAME = "i8042";
+    static final String BOOT_TIMER_NAME = "boot-timer";
 
     private final VirtualMachine vm;
     private final Serial serial;
+    private final I8042 i8042;
     private final BootTimer bootTimer;
     private final ConsoleWatcher console;
     private final List<AutoCloseable> resources;
@@ -65,6 +73,8 @@ public final class Machine implements AutoCloseable {
     private final SnapshotState.MachineConfig config;
     /** A restored machine's last step, once every vCPU's state is restored and before they run (null when built). */
     private volatile Runnable afterVcpuRestore;
+    /** Built by {@link #restore}: its boot timer holds the snapshotted machine's boot time. */
+    private boolean restored;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -77,7 +87,7 @@ public final class Machine implements AutoCloseable {
     private final VirtioDevices virtio;
     private final List<AutoCloseable> inputs = new ArrayList<>();
 
-    private Machine(VirtualMachine vm, Serial serial, BootTimer bootTimer, ConsoleWatcher console,
+    private Machine(VirtualMachine vm, Serial serial, I8042 i8042, BootTimer bootTimer, ConsoleWatcher console,
                     List<AutoCloseable> resources, VirtualMachine.VcpuSetup vcpuSetup, MachineSpec.ExitTraceMode exitTraceMode,
                     int[] msrIndices, SnapshotState.MachineConfig config, long buildStartNanos,
                     IoEventLoop io, VirtioDevices virtio, MachineListeners listeners) {
@@ -86,6 +96,7 @@ public final class Machine implements AutoCloseable {
         this.virtio = virtio;
         this.vm = vm;
         this.serial = serial;
+        this.i8042 = i8042;
         this.bootTimer = bootTimer;
         this.console = console;
         this.resources = resources;
@@ -171,7 +182,7 @@ public final class Machine implements AutoCloseable {
             String summary = spec.format() + " kernel " + spec.kernel()
                     + (assembly.cmdline() != null ? ", command line: " + assembly.cmdline() : "");
             var config = new SnapshotState.MachineConfig(spec.cpus(), irqchip, ram, summary);
-            return new Machine(vm, assembly.serial(), bootTimer, console, resources, init, spec.exitTrace(),
+            return new Machine(vm, assembly.serial(), assembly.i8042(), bootTimer, console, resources, init, spec.exitTrace(),
                     kvm.getMsrIndexList(), config, buildStart, io, virtio, listeners);
         } catch (RuntimeException e) {
             vm.close();
@@ -248,20 +259,21 @@ public final class Machine implements AutoCloseable {
         return t == null ? Optional.empty() : Optional.of(t.summaryReport());
     }
 
+    /** {@link #snapshot(SnapshotFiles, boolean)} into {@code dir}/state.json and {@code dir}/memory.bin. */
+    public SnapshotResult snapshot(Path dir, boolean resume) throws IOException {
+        return snapshot(SnapshotFiles.in(dir), resume);
+    }
+
     /**
-     * Takes a snapshot into {@code dir} (created if need be): pauses the machine if it runs, reads every
-     * vCPU's and the VM's state, writes the memory file (sparse) and state.json, then resumes it if
-     * {@code resume} and it was running (else it stays paused). A snapshot of a clone leaves the clones
-     * that map the directory's old memory file untouched (files are replaced by rename).
+     * Takes a snapshot into {@code files} (their directory created if need be): pauses the machine if it
+     * runs, reads every vCPU's, the VM's and each device's state, writes the memory file (sparse), each
+     * copy-on-write disk's written clusters and the state file, then resumes it if {@code resume} and it was
+     * running (else it stays paused). A snapshot of a clone leaves the clones that map the old files
+     * untouched (files are replaced by rename).
      *
-     * @throws SnapshotException when this machine has devices whose state cannot be saved yet
      * @throws IllegalStateException when the machine is neither running nor paused
      */
-    public SnapshotResult snapshot(Path dir, boolean resume) throws IOException {
-        if (!virtio.transports().isEmpty()) {
-            throw new SnapshotException("cannot snapshot: this jvmm cannot save the state of virtio devices yet "
-                    + "(disk, net, rng); snapshot a machine without them");
-        }
+    public SnapshotResult snapshot(SnapshotFiles files, boolean resume) throws IOException {
         long start = System.nanoTime();
         boolean wasRunning = vm.state() == MachineState.RUNNING;
         if (wasRunning) {
@@ -276,18 +288,26 @@ public final class Machine implements AutoCloseable {
             vm.onEachVcpu(v -> vcpus.add(VcpuState.capture(v, msrIndices, irqchip)));
             VmState vmState = irqchip ? VmState.capture(vm.vm()) : null;
             long stateRead = System.nanoTime();
-            Files.createDirectories(dir);
-            Files.deleteIfExists(dir.resolve(StateFile.NAME)); // no state.json beside a half-written memory file
-            MemoryFile.Written mem = MemoryFile.write(dir.resolve(StateFile.MEMORY_NAME), vm.memory().regions(), vm::ramFd);
+            Files.createDirectories(files.dir());
+            Files.deleteIfExists(files.stateFile()); // no state file beside a half-written memory file
+            MemoryFile.Written mem = MemoryFile.write(files.memoryFile(), vm.memory().regions(), vm::ramFd);
             long memoryWritten = System.nanoTime();
-            // One SnapshotState.DeviceRecord per device: the UART's registers and RX FIFO (its output drained
-            // first: what the guest sent is not guest state); the i8042 and the boot timer keep nothing a
-            // guest needs after boot; virtio devices are refused above.
+            // One record per device. The UART's output is drained first: what the guest sent is not guest state.
             serial.flush();
-            List<SnapshotState.DeviceRecord> devices = List.of(SerialRecord.record(SERIAL_NAME, serial.state()));
-            StateFile.write(dir, new SnapshotState(config, vcpus, vmState, devices));
+            List<SnapshotState.DeviceRecord> devices = new ArrayList<>();
+            devices.add(SerialRecord.record(SERIAL_NAME, serial.state()));
+            devices.add(DeviceRecords.record(I8042_NAME, DeviceRecords.I8042, i8042.state()));
+            devices.add(DeviceRecords.record(BOOT_TIMER_NAME, DeviceRecords.BOOT_TIMER, bootTimer.state()));
+            for (VirtioDevices.VirtioRecordOut v : virtio.records(files)) {
+                devices.add(DeviceRecords.record(v.name(), switch (v.record()) {
+                    case VirtioRecord.Block b -> DeviceRecords.VIRTIO_BLK;
+                    case VirtioRecord.Net n -> DeviceRecords.VIRTIO_NET;
+                    case VirtioRecord.Rng r -> DeviceRecords.VIRTIO_RNG;
+                }, v.record()));
+            }
+            StateFile.write(files, new SnapshotState(config, vcpus, vmState, devices));
             long end = System.nanoTime();
-            return new SnapshotResult(dir, mem.length(), mem.dataBytes(), Duration.ofNanos(paused - start),
+            return new SnapshotResult(files.dir(), mem.length(), mem.dataBytes(), Duration.ofNanos(paused - start),
                     Duration.ofNanos(stateRead - paused), Duration.ofNanos(memoryWritten - stateRead),
                     Duration.ofNanos(end - start));
         } finally {
@@ -305,39 +325,38 @@ public final class Machine implements AutoCloseable {
                                  Duration memory, Duration total) {
     }
 
+    /** {@link #restore(Hypervisor, SnapshotFiles, RestoreOptions, OutputStream, long)} of {@code dir}, as recorded. */
+    public static Machine restore(Hypervisor hypervisor, Path dir, OutputStream consoleOut, long processStartNanos) {
+        return restore(hypervisor, SnapshotFiles.in(dir), RestoreOptions.NONE, consoleOut, processStartNanos);
+    }
+
     /**
-     * Builds a machine from the snapshot in {@code dir}: a new VM whose RAM is the memory file mapped
+     * Builds a machine from the snapshot in {@code files}: a new VM whose RAM is the memory file mapped
      * MAP_PRIVATE (read when first touched, written copy-on-write: the file must stay as it is while the
      * machine lives; several machines may map one file, each writes privately), the VM-wide state
-     * restored, the devices wired with their restored state; each vCPU's state is restored on its thread when
-     * the machine is started ({@link #start()}, or {@link #startPaused()}). Everything in the state file is checked
-     * before anything is built.
+     * restored, the devices wired with their restored state and their back ends opened again (disks and
+     * TAPs as recorded, or as {@code options} say); each vCPU's state is restored on its thread when the
+     * machine is started ({@link #start()}, or {@link #startPaused()}). The state file is read and checked
+     * whole before anything is built; a device record the device refuses stops the build, and what was
+     * built is closed.
      *
      * @throws SnapshotException naming the file, record and field that cannot be restored
      */
-    public static Machine restore(Hypervisor hypervisor, Path dir, OutputStream consoleOut, long processStartNanos) {
+    public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, RestoreOptions options,
+                                  OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
-        SnapshotState state = StateFile.read(dir);
-        SerialState serialState = null;
-        for (int i = 0; i < state.devices().size(); i++) {
-            SnapshotState.DeviceRecord d = state.devices().get(i);
-            String where = dir.resolve(StateFile.NAME) + ": devices[" + i + "] (" + d.name() + ")";
-            if (d.name().equals(SERIAL_NAME) && d.kind().equals(SerialRecord.KIND) && serialState == null) {
-                serialState = SerialRecord.fromJson(d.state(), where);
-            } else {
-                throw new SnapshotException(where + ": kind \"" + d.kind() + "\" is not one this jvmm can restore");
-            }
-        }
+        SnapshotState state = StateFile.read(files);
+        SavedDevices saved = SavedDevices.of(state, files.stateFile().toString());
         int maxVcpus = hypervisor.maxVcpus();
         if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {
-            throw new SnapshotException(dir.resolve(StateFile.NAME) + ": machine.cpus: " + state.machine().cpus()
+            throw new SnapshotException(files.stateFile() + ": machine.cpus: " + state.machine().cpus()
                     + " is more than this host's KVM allows (" + maxVcpus + ")");
         }
         Kvm kvm = hypervisor.kvm();
         SnapshotState.MachineConfig config = state.machine();
         long stateRead = System.nanoTime();
         VirtualMachine vm = VirtualMachine.create(kvm, new VirtualMachine.Config(config.ram(), config.cpus(),
-                config.irqchip(), dir.resolve(StateFile.MEMORY_NAME)));
+                config.irqchip(), files.memoryFile()));
         long vmCreated = System.nanoTime();
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -346,12 +365,22 @@ public final class Machine implements AutoCloseable {
             resources.addFirst(wiring);
             MachineListeners listeners = new MachineListeners();
             ConsoleWatcher console = new ConsoleWatcher(consoleOut, listeners);
-            BootTimer bootTimer = new BootTimer(processStartNanos, buildStart, System::nanoTime);
+            BootTimer bootTimer;
+            try {
+                bootTimer = BootTimer.restore(saved.bootTimer(), processStartNanos, buildStart, System::nanoTime);
+            } catch (DeviceStateException e) {
+                throw new SnapshotException(files.stateFile() + ": devices (" + BOOT_TIMER_NAME + "): " + e.getMessage());
+            }
             // The UART comes back with its interrupt level but sends no edge: a pending interrupt was delivered
             // before the snapshot and is in the irqchip's state.
             InterruptLine com1 = Assembly.com1(wiring, config.irqchip());
-            Serial serial = Assembly.wireLegacy(wiring, com1, console, bootTimer, vm::stop, serialState);
-            VirtioDevices virtio = VirtioDevices.none();
+            Assembly.Legacy legacy;
+            try {
+                legacy = Assembly.wireLegacy(wiring, com1, console, bootTimer, vm::stop, saved.serial(), saved.i8042());
+            } catch (DeviceStateException e) {
+                throw new SnapshotException(files.stateFile() + ": devices: " + e.getMessage());
+            }
+            VirtioDevices virtio = VirtioDevices.restore(wiring, saved.virtio(), files, options);
             resources.add(virtio);
             vm.stats().onFirstExit(listeners::firstGuestExit);
             bootTimer.fired().thenAccept(listeners::bootTimerFired);
@@ -359,14 +388,20 @@ public final class Machine implements AutoCloseable {
                 state.vm().restore(vm.vm());   // VM-wide state before the vCPUs' (as the snap-probe measured it works)
             }
             VirtualMachine.VcpuSetup setup = vcpu -> state.vcpus().get(vcpu.id()).restore(vcpu);
-            Machine m = new Machine(vm, serial, bootTimer, console, resources, setup, MachineSpec.ExitTraceMode.OFF, kvm.getMsrIndexList(),
-                    config, buildStart, io, virtio, listeners);
+            Machine m = new Machine(vm, legacy.serial(), legacy.i8042(), bootTimer, console, resources, setup,
+                    MachineSpec.ExitTraceMode.OFF, kvm.getMsrIndexList(), config, buildStart, io, virtio, listeners);
             LOG.debug("restore of {}: state read and checked {} µs, VM created (RAM mapped) {} µs, devices and VM state {} µs",
-                    dir, (stateRead - buildStart) / 1000, (vmCreated - stateRead) / 1000, (System.nanoTime() - vmCreated) / 1000);
-            // An interrupt the UART raised just before the snapshot may not have reached the irqchip's saved
-            // state (irqfd injection is asynchronous): once the vCPUs' local APICs are restored, send COM1 one
-            // edge. If nothing is pending the guest's driver finds UART_IIR_NO_INT and returns.
-            m.afterVcpuRestore = config.irqchip() ? com1::trigger : () -> { };
+                    files.stateFile(), (stateRead - buildStart) / 1000, (vmCreated - stateRead) / 1000,
+                    (System.nanoTime() - vmCreated) / 1000);
+            // Once the vCPUs' local APICs are restored: an interrupt the UART raised just before the snapshot may
+            // not have reached the irqchip's saved state (irqfd injection is asynchronous), so COM1 gets one edge
+            // (if nothing is pending the guest's driver finds UART_IIR_NO_INT and returns); and each virtio queue
+            // is looked at once for a notification that was in flight.
+            m.restored = true;
+            m.afterVcpuRestore = config.irqchip() ? () -> {
+                com1.trigger();
+                virtio.kickQueues();
+            } : virtio::kickQueues;
             return m;
         } catch (RuntimeException e) {
             vm.close();
@@ -503,7 +538,8 @@ public final class Machine implements AutoCloseable {
                     + "VM build took %.1f ms%n", (firstExit - firstRunNanos) / 1e6, (firstRunNanos - buildStartNanos) / 1e6));
         }
         bootTime().ifPresentOrElse(
-                t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
+                t -> sb.append(String.format("boot time%s: %.1f ms since process start, %.1f ms since VM build start%n",
+                        restored ? " (of the machine that was snapshotted, in its process)" : "",
                         t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
                 () -> sb.append("boot time: the guest did not signal boot completion\n"));
         sb.append(vm.stats().format());
@@ -521,6 +557,43 @@ public final class Machine implements AutoCloseable {
             sb.append(String.format("  %-16s %s%n", t.device().getClass().getSimpleName(), t.counters()));
         }
         return sb.toString();
+    }
+
+    /** vCPU exits so far by kind ({@code IO_OUT}, {@code MMIO_WRITE}, {@code HLT}, ...), sorted by name. */
+    public java.util.Map<String, Long> exitsByKind() {
+        return vm.stats().byKind();
+    }
+
+    /** Each virtio device's counters by its name ({@code virtio-blk0}, {@code virtio-net0}, {@code virtio-rng0}). */
+    public java.util.Map<String, io.jvmm.devices.virtio.VirtioCounters> virtioDeviceCounters() {
+        return virtio.counters();
+    }
+
+    /**
+     * Puts the file {@code path} behind disk {@code index} (virtio-blk {@code index}, in the spec's order),
+     * keeping its read-only and copy-on-write settings: a running machine is paused for the swap and resumed;
+     * a new size reaches the guest's driver as a configuration change interrupt. A refusal (no such disk,
+     * the file cannot be opened or is locked) changes nothing. The disk's old file is closed and unlocked.
+     *
+     * @return the disk's new size in bytes
+     * @throws IllegalArgumentException naming the disk when the file cannot be used
+     * @throws IllegalStateException when the machine has stopped
+     */
+    public long replaceDisk(int index, Path path) {
+        MachineState state = vm.state();
+        boolean pauseHere = state == MachineState.RUNNING;
+        if (pauseHere) {
+            vm.pause();
+        } else if (state == MachineState.STOPPED) {
+            throw new IllegalStateException("cannot replace disk " + index + ": the machine is " + state.words());
+        }
+        try {
+            return virtio.replaceDisk(index, path);
+        } finally {
+            if (pauseHere) {
+                vm.resume();
+            }
+        }
     }
 
     private static void closeAll(List<AutoCloseable> resources) {

@@ -63,6 +63,24 @@ final class ApiBodies {
     record Metrics(String metricsPath) {
     }
 
+    /** {@code PUT /snapshot/create}. */
+    record SnapshotCreate(String snapshotPath, String memFilePath, String snapshotType) {
+    }
+
+    /** {@code PUT /snapshot/load}: {@code mem_backend}, or the older {@code mem_file_path}. */
+    record SnapshotLoad(String snapshotPath, MemBackend memBackend, String memFilePath, Boolean enableDiffSnapshots,
+                        Boolean trackDirtyPages, Boolean resumeVm, java.util.List<NetworkOverride> networkOverrides,
+                        JsonNode vsockOverride) {
+    }
+
+    /** {@code mem_backend} of a snapshot load. */
+    record MemBackend(String backendType, String backendPath) {
+    }
+
+    /** One of a snapshot load's {@code network_overrides}: the interface's new TAP. */
+    record NetworkOverride(String ifaceId, String hostDevName) {
+    }
+
     /** {@code PUT /actions}. */
     record Action(String actionType) {
     }

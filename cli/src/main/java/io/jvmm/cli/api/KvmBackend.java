@@ -8,12 +8,13 @@ import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpec;
+import io.jvmm.machine.snapshot.RestoreOptions;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -42,7 +43,27 @@ final class KvmBackend implements VmBackend {
             hypervisor.close();
             throw e;
         }
+        return run(machine, hypervisor, false);
+    }
+
+    @Override
+    public Running restore(SnapshotFiles files, RestoreOptions options, boolean resume) throws Exception {
+        Hypervisor hypervisor = Hypervisor.open(kvmDevice);
+        Machine machine;
         try {
+            machine = Machine.restore(hypervisor, files, options, consoleOut, processStartNanos);
+        } catch (Exception | Error e) {
+            hypervisor.close();
+            throw e;
+        }
+        return run(machine, hypervisor, !resume);
+    }
+
+    /** Connects the console and starts {@code machine} (running, or parked before its first instruction). */
+    private Running run(Machine machine, Hypervisor hypervisor, boolean paused) {
+        Running running;
+        try {
+            running = running(machine, hypervisor);
             if (bootTimer != null) {
                 machine.addListener(new MachineListener() {
                     @Override
@@ -58,12 +79,25 @@ final class KvmBackend implements VmBackend {
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
-            machine.start();
+            if (paused) {
+                machine.startPaused();
+            } else {
+                machine.start();
+            }
         } catch (RuntimeException e) {
             machine.close();
             hypervisor.close();
             throw e;
         }
+        return running;
+    }
+
+    /**
+     * {@code machine} as the API sees it (call before the machine starts, so that the metrics count all its
+     * console output); closing it closes the machine, then {@code hypervisor}.
+     */
+    static Running running(Machine machine, Hypervisor hypervisor) {
+        MachineMetrics metrics = new MachineMetrics(machine);
         return new Running() {
             @Override
             public MachineState state() {
@@ -91,16 +125,22 @@ final class KvmBackend implements VmBackend {
             }
 
             @Override
+            public Machine.SnapshotResult snapshot(SnapshotFiles files) throws java.io.IOException {
+                if (machine.state() != MachineState.PAUSED) {
+                    throw new IllegalStateException("the microVM must be paused (PATCH /vm {\"state\": \"Paused\"}) to"
+                            + " snapshot it; it is " + machine.state().words());
+                }
+                return machine.snapshot(files, false);
+            }
+
+            @Override
+            public void replaceDisk(int index, java.nio.file.Path path) {
+                machine.replaceDisk(index, path);
+            }
+
+            @Override
             public Map<String, Object> counters() {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("exits_total", machine.exitCount());
-                Map<String, String> virtio = new LinkedHashMap<>();
-                machine.virtioCounters().lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> {
-                    int sp = l.indexOf(' ');
-                    virtio.put(sp < 0 ? l : l.substring(0, sp), sp < 0 ? "" : l.substring(sp).strip());
-                });
-                m.put("virtio", virtio);
-                return m;
+                return metrics.counters();
             }
 
             @Override

@@ -36,7 +36,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "The API's Unix socket (must not exist). Default: ${DEFAULT-VALUE}.")
     Path apiSock;
 
-    @Option(names = "--id", paramLabel = "ID", defaultValue = "anonymous-instance",
+    /** Firecracker's default instance id. */
+    static final String DEFAULT_ID = "anonymous-instance";
+
+    @Option(names = "--id", paramLabel = "ID", defaultValue = DEFAULT_ID,
             description = "The microVM's id (GET /). Default: ${DEFAULT-VALUE}.")
     String id;
 

@@ -69,6 +69,19 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
         return new VmConfig(bootSource, drives, machineConfig, networkInterfaces, entropy, logger, m);
     }
 
+    /** The drive ids in the guest's disk order: the root device first (/dev/vda), then the others as added. */
+    java.util.List<String> diskOrder() {
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (Drive d : drives.values()) {
+            if (Boolean.TRUE.equals(d.isRootDevice())) {
+                order.addFirst(d.driveId());
+            } else {
+                order.add(d.driveId());
+            }
+        }
+        return order;
+    }
+
     /**
      * The machine spec's builder for this configuration (not yet built: building checks the files). As in
      * Firecracker, the root device becomes /dev/vda whatever its place, and the command line gets
@@ -88,13 +101,11 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
             b.rawEntry(ApiValidation.rawEntry(bootSource.jvmmRawEntry()));
         }
         b.cpus(machineConfig.vcpuCount()).memoryBytes((long) machineConfig.memSizeMib() << 20);
-        for (Drive d : drives.values()) {
-            MachineSpec.DiskSpec disk = new MachineSpec.DiskSpec(Path.of(d.pathOnHost()), Boolean.TRUE.equals(d.isReadOnly()));
+        for (String id : diskOrder()) {
+            Drive d = drives.get(id);
+            b.disk(new MachineSpec.DiskSpec(Path.of(d.pathOnHost()), Boolean.TRUE.equals(d.isReadOnly())));
             if (Boolean.TRUE.equals(d.isRootDevice())) {
-                b.firstDisk(disk);
                 b.append(Boolean.TRUE.equals(d.isReadOnly()) ? "root=/dev/vda ro" : "root=/dev/vda rw");
-            } else {
-                b.disk(disk);
             }
         }
         for (NetworkInterface n : networkInterfaces.values()) {
@@ -119,5 +130,38 @@ record VmConfig(BootSource bootSource, Map<String, Drive> drives, MachineConfig 
         o.putNull("vsock");
         o.putNull("mmds-config");
         return o;
+    }
+
+    /**
+     * The configuration {@link #toJson} wrote (the file a snapshot's {@code .fc.json} holds), without its logger
+     * and metrics (they belong to the process, not the VM). The text is untrusted: a field of the wrong type or
+     * an unknown one is an {@link ApiException}; the files it names are not checked (the snapshot's own
+     * record of its disks is what a restore opens).
+     */
+    static VmConfig fromJson(com.fasterxml.jackson.databind.JsonNode o, ObjectMapper json) {
+        if (o == null || !o.isObject()) {
+            throw new ApiException("not a JSON object");
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode b = o.path("boot-source");
+            BootSource boot = b.isObject() && !b.isEmpty() ? json.treeToValue(b, BootSource.class) : null;
+            Map<String, Drive> drives = new LinkedHashMap<>();
+            for (var d : o.path("drives")) {
+                Drive drive = json.treeToValue(d, Drive.class);
+                drives.put(ApiValidation.require(drive.driveId(), "drives[].drive_id"), drive);
+            }
+            com.fasterxml.jackson.databind.JsonNode m = o.path("machine-config");
+            MachineConfig machine = m.isObject() ? json.treeToValue(m, MachineConfig.class) : DEFAULT_MACHINE;
+            Map<String, NetworkInterface> nets = new LinkedHashMap<>();
+            for (var n : o.path("network-interfaces")) {
+                NetworkInterface net = json.treeToValue(n, NetworkInterface.class);
+                nets.put(ApiValidation.require(net.ifaceId(), "network-interfaces[].iface_id"), net);
+            }
+            com.fasterxml.jackson.databind.JsonNode e = o.path("entropy");
+            Entropy entropy = e.isObject() ? json.treeToValue(e, Entropy.class) : null;
+            return new VmConfig(boot, drives, machine, nets, entropy, null, null);
+        } catch (com.fasterxml.jackson.core.JacksonException ex) {
+            throw new ApiException(ex.getOriginalMessage().lines().findFirst().orElse("not a configuration"));
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.jvmm.cli.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.cli.api.ApiBodies.Action;
+import io.jvmm.cli.api.ApiBodies.Drive;
 import io.jvmm.cli.api.ApiBodies.DrivePatch;
 import io.jvmm.cli.api.ApiBodies.Entropy;
 import io.jvmm.cli.api.ApiBodies.Fault;
@@ -10,11 +11,15 @@ import io.jvmm.cli.api.ApiBodies.InstanceInfo;
 import io.jvmm.cli.api.ApiBodies.Logger;
 import io.jvmm.cli.api.ApiBodies.MachineConfig;
 import io.jvmm.cli.api.ApiBodies.Metrics;
+import io.jvmm.cli.api.ApiBodies.SnapshotCreate;
+import io.jvmm.cli.api.ApiBodies.SnapshotLoad;
 import io.jvmm.cli.api.ApiBodies.Version;
 import io.jvmm.cli.api.ApiBodies.VmState;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.snapshot.RestoreOptions;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,8 +56,7 @@ final class Vmm {
             "cpu-config", "Custom CPU templates (cpu-config)",
             "pmem", "virtio-pmem",
             "hotplug", "Device hotplug",
-            "serial", "Serial configuration",
-            "snapshot", "Snapshots through the API");
+            "serial", "Serial configuration");
 
     private final String id;
     private final String version;
@@ -96,7 +100,7 @@ final class Vmm {
         }
         String resource = seg.length == 0 ? "" : seg[0];
         String sub = seg.length == 2 ? seg[1] : null;
-        if (seg.length > 2 || (sub != null && !List.of("drives", "network-interfaces", "vm").contains(resource))) {
+        if (seg.length > 2 || (sub != null && !List.of("drives", "network-interfaces", "vm", "snapshot").contains(resource))) {
             throw new ApiException("Invalid request: no resource " + path + ".");
         }
         return switch (method + " " + resource + (sub == null ? "" : "/*")) {
@@ -129,8 +133,25 @@ final class Vmm {
                 var d = ApiValidation.parse(body, DrivePatch.class);
                 ApiValidation.id(sub, d.driveId(), "drive_id");
                 ApiValidation.unsupported(d.rateLimiter(), "rate_limiter");
-                afterBoot();
-                throw new ApiException("Changing a drive's backing file after boot is not supported by jvmm.");
+                String newPath = ApiValidation.require(d.pathOnHost(), "path_on_host");
+                Drive old = config.drives().get(d.driveId());
+                if (old == null) {
+                    throw new ApiException("Invalid block device ID: no drive '" + d.driveId() + "' (PUT /drives/"
+                            + d.driveId() + " first).");
+                }
+                ApiValidation.readableFile(newPath, "path_on_host");
+                if (running != null) {
+                    // Firecracker swaps the backing file of the live device; jvmm pauses the vCPUs and the
+                    // I/O thread around the swap and tells the guest a new size (a config change interrupt).
+                    try {
+                        running.replaceDisk(config.diskOrder().indexOf(d.driveId()), Path.of(newPath));
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        throw new ApiException("Cannot update drive '" + d.driveId() + "': " + e.getMessage());
+                    }
+                }
+                config = config.withDrive(new Drive(old.driveId(), old.isRootDevice(), newPath, old.isReadOnly(),
+                        old.partuuid(), old.cacheType(), old.ioEngine(), old.rateLimiter(), old.socket()));
+                yield Reply.NO_CONTENT;
             }
             case "PUT machine-config" -> {
                 var m = ApiValidation.machineConfig(ApiValidation.parse(body, MachineConfig.class));
@@ -188,11 +209,16 @@ final class Vmm {
                 yield Reply.NO_CONTENT;
             }
             case "PUT actions" -> action(ApiValidation.parse(body, Action.class));
+            case "PUT snapshot/*" -> switch (sub) {
+                case "create" -> snapshotCreate(ApiValidation.parse(body, SnapshotCreate.class));
+                case "load" -> snapshotLoad(ApiValidation.parse(body, SnapshotLoad.class));
+                default -> throw new ApiException("Invalid request: no resource " + path + ".");
+            };
             case "PATCH vm/*" -> throw new ApiException("Invalid request: no resource " + path + ".");
             case "PATCH vm" -> vmState(ApiValidation.parse(body, VmState.class));
             default -> {
                 if (List.of("", "version", "vm", "machine-config", "boot-source", "drives", "network-interfaces", "entropy",
-                        "logger", "metrics", "actions").contains(resource)) {
+                        "logger", "metrics", "actions", "snapshot").contains(resource)) {
                     throw new ApiException("Invalid request method " + method + " for " + path + ".");
                 }
                 throw new ApiException("Invalid request: no resource " + path + ".");
@@ -238,6 +264,131 @@ final class Vmm {
                     + "': InstanceStart, SendCtrlAltDel or FlushMetrics.");
         }
         return Reply.NO_CONTENT;
+    }
+
+    /** Where jvmm keeps the API's view of a snapshot's VM (its configuration, iface ids): beside the state file. */
+    static Path sidecar(Path snapshotPath) {
+        return snapshotPath.resolveSibling(snapshotPath.getFileName() + ".fc.json");
+    }
+
+    /**
+     * {@code PUT /snapshot/create}: a full snapshot of the paused VM into snapshot_path (jvmm's state file) and
+     * mem_file_path, and the configuration into {@link #sidecar} (for the iface ids of a later load).
+     */
+    private Reply snapshotCreate(SnapshotCreate c) {
+        Path state = Path.of(ApiValidation.require(c.snapshotPath(), "snapshot_path"));
+        Path mem = Path.of(ApiValidation.require(c.memFilePath(), "mem_file_path"));
+        if (c.snapshotType() != null && !c.snapshotType().equals("Full")) {
+            throw new ApiException("snapshot_type '" + c.snapshotType() + "' is not supported by jvmm (only Full).");
+        }
+        if (state.toAbsolutePath().normalize().equals(mem.toAbsolutePath().normalize())) {
+            throw new ApiException("snapshot_path and mem_file_path must be two files.");
+        }
+        afterBoot();
+        try {
+            var r = running.snapshot(new SnapshotFiles(state, mem));
+            java.nio.file.Files.writeString(sidecar(state), write(config.toJson(ApiValidation.JSON)) + "\n");
+            org.slf4j.LoggerFactory.getLogger(Vmm.class).info("snapshot {} + {}: {} ms, memory file {} MiB ({} MiB data)",
+                    state, mem, r.total().toMillis(), r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
+        } catch (IllegalStateException | IOException e) {
+            throw new ApiException("Cannot create the snapshot: " + e.getMessage());
+        }
+        return Reply.NO_CONTENT;
+    }
+
+    /**
+     * {@code PUT /snapshot/load}, before anything is configured: the VM of the snapshot, running (resume_vm) or
+     * paused. network_overrides name interfaces by iface_id: their place comes from the {@link #sidecar}.
+     */
+    private Reply snapshotLoad(SnapshotLoad l) {
+        Path state = Path.of(ApiValidation.require(l.snapshotPath(), "snapshot_path"));
+        String memField;
+        String mem;
+        if (l.memBackend() != null && l.memFilePath() != null) {
+            throw new ApiException("Either mem_backend or mem_file_path, not both.");
+        } else if (l.memBackend() != null) {
+            String type = ApiValidation.require(l.memBackend().backendType(), "mem_backend.backend_type");
+            if (type.equals("Uffd")) {
+                throw new ApiException("mem_backend Uffd is not supported by jvmm (only File).");
+            } else if (!type.equals("File")) {
+                throw new ApiException("Invalid backend_type '" + type + "': File or Uffd.");
+            }
+            memField = "mem_backend.backend_path";
+            mem = ApiValidation.require(l.memBackend().backendPath(), memField);
+        } else {
+            memField = "mem_file_path";
+            mem = ApiValidation.require(l.memFilePath(), "mem_backend' or 'mem_file_path");
+        }
+        if (Boolean.TRUE.equals(l.enableDiffSnapshots()) || Boolean.TRUE.equals(l.trackDirtyPages())) {
+            throw new ApiException("Diff snapshots and dirty page tracking are not supported by jvmm.");
+        }
+        ApiValidation.unsupported(l.vsockOverride(), "vsock_override");
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        for (var o : l.networkOverrides() == null ? List.<ApiBodies.NetworkOverride>of() : l.networkOverrides()) {
+            if (o == null) {
+                throw new ApiException("Invalid network_overrides: an entry is null.");
+            }
+            String id = ApiValidation.require(o.ifaceId(), "network_overrides[].iface_id");
+            String tap = ApiValidation.require(o.hostDevName(), "network_overrides[].host_dev_name");
+            if (tap.isEmpty() || tap.length() > 15) {
+                throw new ApiException("Invalid host_dev_name '" + tap + "': 1 to 15 characters (IFNAMSIZ).");
+            }
+            if (overrides.put(id, tap) != null) {
+                throw new ApiException("Invalid network_overrides: iface_id '" + id + "' is given twice.");
+            }
+        }
+        beforeBoot();
+        if (config.bootSource() != null || !config.drives().isEmpty() || !config.networkInterfaces().isEmpty()
+                || config.entropy() != null || !config.machineConfig().equals(VmConfig.DEFAULT_MACHINE)) {
+            throw new ApiException("Loading a microVM snapshot not allowed after configuring boot-specific resources.");
+        }
+        ApiValidation.readableFile(state.toString(), "snapshot_path");
+        ApiValidation.readableFile(mem, memField);
+        VmConfig saved = readSidecar(state);
+        List<String> taps = new java.util.ArrayList<>();
+        if (!overrides.isEmpty()) {
+            if (saved == null) {
+                throw new ApiException("network_overrides need " + sidecar(state) + " (written beside the snapshot by"
+                        + " jvmm's PUT /snapshot/create) to find the interfaces by iface_id.");
+            }
+            List<String> ids = List.copyOf(saved.networkInterfaces().keySet());
+            for (String id : overrides.keySet()) {
+                if (!ids.contains(id)) {
+                    throw new ApiException("Invalid network_overrides: the snapshot has no interface '" + id + "' (it has "
+                            + (ids.isEmpty() ? "none" : String.join(", ", ids)) + ").");
+                }
+            }
+            int last = overrides.keySet().stream().mapToInt(ids::indexOf).max().orElse(-1);
+            for (int i = 0; i <= last; i++) {
+                String id = ids.get(i);
+                taps.add(overrides.getOrDefault(id, saved.networkInterfaces().get(id).hostDevName()));
+            }
+        }
+        VmBackend.Running r;
+        try {
+            r = backend.restore(new SnapshotFiles(state, Path.of(mem)), new RestoreOptions(List.of(), taps),
+                    Boolean.TRUE.equals(l.resumeVm()));
+        } catch (Exception e) {
+            throw new ApiException("Cannot load the snapshot: " + e.getMessage());
+        }
+        running = r;
+        started.complete(r);
+        if (saved != null) {
+            config = saved.withLogger(config.logger()).withMetrics(config.metrics());
+        }
+        return Reply.NO_CONTENT;
+    }
+
+    private static VmConfig readSidecar(Path state) {
+        Path file = sidecar(state);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return VmConfig.fromJson(ApiValidation.JSON.readTree(java.nio.file.Files.readString(file)), ApiValidation.JSON);
+        } catch (IOException | ApiException e) {
+            throw new ApiException(file + ": not a configuration jvmm wrote (" + e.getMessage() + ").");
+        }
     }
 
     private Reply vmState(VmState s) {

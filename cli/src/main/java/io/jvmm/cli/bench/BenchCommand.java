@@ -186,7 +186,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.print(Reports.table(result));
         System.out.flush();
         if (json != null) {
-            Files.writeString(json, Json.write(Reports.json(result)));
+            Files.writeString(json, BenchJson.write(Reports.json(result)));
             progress.note("JSON written to " + json);
         }
         if (report != null) {

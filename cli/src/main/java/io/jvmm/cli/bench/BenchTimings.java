@@ -103,7 +103,7 @@ public final class BenchTimings implements MachineListener {
                 machine.memory().totalSize(), mem, memoryError, ProcFs.selfCpuMs());
         if (file != null) {
             try {
-                Files.writeString(file, Json.write(report()));
+                Files.writeString(file, BenchJson.writeStreaming(report()));
             } catch (IOException | RuntimeException e) {
                 System.err.println("jvmm: cannot write --timings-json " + file + ": " + e.getMessage());
             }

@@ -106,7 +106,7 @@ final class ContainerSystem implements BenchSystem {
     /** The bundle's config.json with the command, an absolute root and the cgroup path. */
     @SuppressWarnings("unchecked")
     String config(String cgroupsPath) throws IOException {
-        Map<String, Object> c = (Map<String, Object>) Json.parse(Files.readString(setup.bundle().resolve("config.json")));
+        Map<String, Object> c = BenchJson.parseObject(Files.readString(setup.bundle().resolve("config.json")));
         Map<String, Object> root = (Map<String, Object>) c.get("root");
         root.put("path", setup.bundle().resolve(String.valueOf(root.get("path"))).toRealPath().toString());
         Map<String, Object> process = (Map<String, Object>) c.get("process");
@@ -117,6 +117,6 @@ final class ContainerSystem implements BenchSystem {
         if (cgroupsPath != null) {
             ((Map<String, Object>) c.computeIfAbsent("linux", k -> new LinkedHashMap<>())).put("cgroupsPath", cgroupsPath);
         }
-        return Json.write(c);
+        return BenchJson.write(c);
     }
 }

@@ -81,7 +81,7 @@ final class JvmmSystems {
             Long guest = null;
             if (Files.exists(timings)) {
                 @SuppressWarnings("unchecked")
-                Map<String, Object> t = (Map<String, Object>) Json.parse(Files.readString(timings));
+                Map<String, Object> t = BenchJson.parseObject(Files.readString(timings));
                 @SuppressWarnings("unchecked")
                 Map<String, Object> ev = (Map<String, Object>) t.get("events");
                 for (var e : ev.entrySet()) {

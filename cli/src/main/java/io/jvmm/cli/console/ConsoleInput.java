@@ -11,7 +11,7 @@ import java.util.function.IntSupplier;
  * Feeds the user's input to the guest's serial port on a thread of its own ({@code console-in}).
  *
  * <p>On a terminal, the terminal is put in raw mode (see {@link TerminalMode}) and {@code Ctrl-A x}
- * quits, as in QEMU; {@code Ctrl-A Ctrl-A} sends one Ctrl-A. When stdin is not a terminal it is a
+ * quits, as in QEMU; {@code Ctrl-A s} takes a snapshot (into {@code --snapshot-dir}); {@code Ctrl-A Ctrl-A} sends one Ctrl-A. When stdin is not a terminal it is a
  * plain byte stream (scripts and tests type into the guest this way) and no escape is interpreted.
  *
  * <p>Nothing here waits for the guest, and no byte is dropped. The serial port takes what fits
@@ -41,6 +41,7 @@ public final class ConsoleInput {
     private final IntSupplier space;
     private final boolean escapes;
     private final Runnable quit;
+    private final Runnable snapshot;
     private final Thread thread;
 
     // Bytes read but not yet taken by the guest, guarded by lock. The console-in thread adds, and any
@@ -59,7 +60,17 @@ public final class ConsoleInput {
      * @param quit    called on Ctrl-A x
      */
     public ConsoleInput(InputStream in, Offer offer, IntSupplier space, boolean escapes, Runnable quit) {
+        this(in, offer, space, escapes, quit, () -> { });
+    }
+
+    /**
+     * As {@link #ConsoleInput(InputStream, Offer, IntSupplier, boolean, Runnable)}, and {@code snapshot} is
+     * called on Ctrl-A s (on this reader's thread: it should hand the work to a thread of its own).
+     */
+    public ConsoleInput(InputStream in, Offer offer, IntSupplier space, boolean escapes, Runnable quit,
+                        Runnable snapshot) {
         this.in = in;
+        this.snapshot = snapshot;
         this.offer = offer;
         this.space = space;
         this.escapes = escapes;
@@ -117,6 +128,9 @@ public final class ConsoleInput {
             int len = filter.filter(buf, n);
             if (len > 0) {
                 deliver(buf, len); // never waits for the guest: the escape below acts at once
+            }
+            for (int s = filter.takeSnapshotRequests(); s > 0; s--) {
+                snapshot.run();
             }
             if (filter.quitRequested()) {
                 quit.run();
@@ -188,6 +202,7 @@ public final class ConsoleInput {
     static final class EscapeFilter {
         private boolean pendingCtrlA;
         private boolean quit;
+        private int snapshots;
 
         /** Rewrites {@code buf[0..n)} in place without escape sequences; returns the new length. */
         int filter(byte[] buf, int n) {
@@ -198,6 +213,8 @@ public final class ConsoleInput {
                     pendingCtrlA = false;
                     if (b == 'x' || b == 'X') {
                         quit = true;
+                    } else if (b == 's' || b == 'S') {
+                        snapshots++;
                     } else if (b == CTRL_A) {
                         buf[out++] = (byte) CTRL_A;
                     }
@@ -213,6 +230,13 @@ public final class ConsoleInput {
 
         boolean quitRequested() {
             return quit;
+        }
+
+        /** How many Ctrl-A s were typed since the last call. */
+        int takeSnapshotRequests() {
+            int n = snapshots;
+            snapshots = 0;
+            return n;
         }
     }
 }

@@ -27,6 +27,22 @@ final class FakeBackend implements VmBackend {
         return vm;
     }
 
+    io.jvmm.machine.snapshot.SnapshotFiles restoredFrom;
+    io.jvmm.machine.snapshot.RestoreOptions restoredWith;
+
+    @Override
+    public Running restore(io.jvmm.machine.snapshot.SnapshotFiles files, io.jvmm.machine.snapshot.RestoreOptions options,
+                           boolean resume) {
+        if (refuse != null) {
+            throw new IllegalStateException(refuse);
+        }
+        restoredFrom = files;
+        restoredWith = options;
+        vm = new FakeVm();
+        vm.state = resume ? MachineState.RUNNING : MachineState.PAUSED;
+        return vm;
+    }
+
     static final class FakeVm implements Running {
         volatile MachineState state = MachineState.RUNNING;
         final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
@@ -68,6 +84,32 @@ final class FakeBackend implements VmBackend {
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        final java.util.List<io.jvmm.machine.snapshot.SnapshotFiles> snapshots = new java.util.ArrayList<>();
+
+        @Override
+        public io.jvmm.machine.Machine.SnapshotResult snapshot(io.jvmm.machine.snapshot.SnapshotFiles files)
+                throws java.io.IOException {
+            if (state != MachineState.PAUSED) {
+                throw new IllegalStateException("the microVM must be paused; it is " + state.words());
+            }
+            java.nio.file.Files.writeString(files.stateFile(), "state");
+            java.nio.file.Files.writeString(files.memoryFile(), "memory");
+            snapshots.add(files);
+            return new io.jvmm.machine.Machine.SnapshotResult(files.dir(), 6, 6, Duration.ZERO, Duration.ZERO,
+                    Duration.ZERO, Duration.ZERO);
+        }
+
+        final java.util.List<String> replacedDisks = new java.util.ArrayList<>();
+        String refuseReplace;
+
+        @Override
+        public void replaceDisk(int index, java.nio.file.Path path) {
+            if (refuseReplace != null) {
+                throw new IllegalArgumentException(refuseReplace);
+            }
+            replacedDisks.add(index + "=" + path);
         }
 
         @Override

@@ -3,6 +3,8 @@ package io.jvmm.cli.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.machine.MachineSpec;
+import io.jvmm.machine.snapshot.RestoreOptions;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,8 +14,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,7 +139,11 @@ class VmmTest {
             PUT   | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK", "is_root_device": true, "partuuid": "abc"}
             PUT   | /drives/root-fs          | {"drive_id": "root-fs", "path_on_host": "DISK", "is_root_device": true}
             PUT   | /drives/second           | {"drive_id": "second", "path_on_host": "DISK", "is_root_device": true}
-            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK"}
+            PATCH | /drives/rootfs           | {"drive_id": "other", "path_on_host": "DISK"}
+            PATCH | /drives/nosuch           | {"drive_id": "nosuch", "path_on_host": "DISK"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "/nonexistent"}
+            PATCH | /drives/rootfs           | {"drive_id": "rootfs", "path_on_host": "DISK", "rate_limiter": {}}
             PUT   | /machine-config          | {"vcpu_count": 0, "mem_size_mib": 128}
             PUT   | /machine-config          | {"vcpu_count": 33, "mem_size_mib": 128}
             PUT   | /machine-config          | {"vcpu_count": 2}
@@ -176,6 +184,15 @@ class VmmTest {
             PUT   | /vsock                   | {}
             PUT   | /cpu-config              | {}
             PUT   | /snapshot/create         | {}
+            PUT   | /snapshot/create         | {"snapshot_path": "/tmp/s", "mem_file_path": "/tmp/m"}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL", "mem_backend": {"backend_type": "File", "backend_path": "KERNEL"}}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL"}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL", "mem_file_path": "KERNEL", "mem_backend": {"backend_type": "File", "backend_path": "KERNEL"}}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL", "mem_backend": {"backend_type": "Uffd", "backend_path": "KERNEL"}}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL", "mem_file_path": "KERNEL", "enable_diff_snapshots": true}
+            PUT   | /snapshot/load           | {"snapshot_path": "KERNEL", "mem_file_path": "KERNEL", "bogus": 1}
+            PUT   | /snapshot/restore        | {}
+            GET   | /snapshot/create         |
             PUT   | /serial                  | {}
             PUT   | /pmem/p0                 | {}
             PUT   | /hotplug/memory          | {}
@@ -235,6 +252,100 @@ class VmmTest {
         assertEquals(0, exit.status());
         vmm.close();
         assertTrue(backend.vm.closed);
+    }
+
+    @Test
+    void patchDriveChangesTheConfigBeforeBootAndSwapsTheDiskAfter() throws Exception {
+        Path other = Files.write(dir.resolve("other.img"), new byte[8192]);
+        ok("PUT", "/boot-source", bootSource());
+        ok("PUT", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": false}");
+        ok("PUT", "/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + disk
+                + "\", \"is_root_device\": true, \"is_read_only\": true}");
+        ok("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + other + "\"}");
+        JsonNode data = get("/vm/config").get("drives").get(0);
+        assertEquals(other.toString(), data.get("path_on_host").asText());
+        assertFalse(data.get("is_root_device").asBoolean(), "the other fields stay");
+        ok("PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertEquals(other, backend.startedWith.disks().get(1).path(), "the root device is disk 0, data disk 1");
+
+        ok("PATCH", "/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + other + "\"}");
+        ok("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + disk + "\"}");
+        assertEquals(List.of("0=" + other, "1=" + disk), backend.vm.replacedDisks);
+        JsonNode root = get("/vm/config").get("drives").get(1);
+        assertEquals(other.toString(), root.get("path_on_host").asText());
+        assertTrue(root.get("is_read_only").asBoolean());
+
+        backend.vm.refuseReplace = "disk 1: " + other + " is locked by another process";
+        String before = call("GET", "/vm/config", null).json();
+        assertTrue(fault("PATCH", "/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + other + "\"}")
+                .contains("is locked by another process"));
+        assertEquals(before, call("GET", "/vm/config", null).json());
+        assertTrue(fault("PATCH", "/drives/nosuch", "{\"drive_id\": \"nosuch\", \"path_on_host\": \"" + other + "\"}")
+                .startsWith("Invalid block device ID"));
+    }
+
+    @Test
+    void snapshotCreateNeedsAPausedVmAndWritesTheConfigurationBeside() throws Exception {
+        Path state = dir.resolve("vm.snap");
+        Path mem = dir.resolve("vm.mem");
+        String create = "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\", \"snapshot_type\": \"Full\"}";
+        assertTrue(fault("PUT", "/snapshot/create", create).contains("before starting"));
+        ok("PUT", "/boot-source", bootSource());
+        ok("PUT", "/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}");
+        ok("PUT", "/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}");
+        ok("PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertTrue(fault("PUT", "/snapshot/create", create).contains("must be paused"));
+        assertTrue(fault("PUT", "/snapshot/create", create.replace("Full", "Diff")).contains("only Full"));
+        ok("PATCH", "/vm", "{\"state\": \"Paused\"}");
+        ok("PUT", "/snapshot/create", create);
+        assertEquals(List.of(new SnapshotFiles(state, mem)), backend.vm.snapshots);
+        assertEquals("Paused", get("/").get("state").asText(), "the VM stays paused");
+        JsonNode saved = ApiValidation.JSON.readTree(Files.readString(dir.resolve("vm.snap.fc.json")));
+        assertEquals("eth1", saved.get("network-interfaces").get(1).get("iface_id").asText());
+
+        // A new VMM loads it; eth1's TAP is overridden, eth0 keeps its recorded TAP (it comes before eth1).
+        FakeBackend other = new FakeBackend();
+        Vmm clone = new Vmm("vm2", "1.2.3", other);
+        Vmm.Reply r = clone.handle("PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_backend\": "
+                + "{\"backend_type\": \"File\", \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true,"
+                + " \"network_overrides\": [{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap9\"}]}");
+        assertEquals(204, r.status(), r.json());
+        assertEquals(new SnapshotFiles(state, mem), other.restoredFrom);
+        assertEquals(new RestoreOptions(List.of(), List.of("tap0", "tap9")), other.restoredWith);
+        assertEquals("Running", ApiValidation.JSON.readTree(clone.handle("GET", "/", null).json()).get("state").asText());
+        assertEquals(2, ApiValidation.JSON.readTree(clone.handle("GET", "/vm/config", null).json())
+                .get("network-interfaces").size(), "the snapshot's configuration");
+        assertTrue(clone.handle("PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \""
+                + mem + "\"}").json().contains("after starting"));
+    }
+
+    @Test
+    void snapshotLoadChecksItsInputsBeforeBuildingAnything() throws Exception {
+        Path state = Files.writeString(dir.resolve("s.snap"), "state");
+        Path mem = Files.writeString(dir.resolve("s.mem"), "memory");
+        String load = "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\", "
+                + "\"network_overrides\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap5\"}]}";
+        assertTrue(fault("PUT", "/snapshot/load", load).contains("s.snap.fc.json"), "overrides need the sidecar");
+        Files.writeString(dir.resolve("s.snap.fc.json"), "{\"network-interfaces\": [{\"iface_id\": \"net1\", \"host_dev_name\": \"t\"}]}");
+        assertTrue(fault("PUT", "/snapshot/load", load).contains("no interface 'eth0' (it has net1)"));
+        Files.writeString(dir.resolve("s.snap.fc.json"), "{\"network-interfaces\": [{\"iface_id\": 3}]}");
+        assertTrue(fault("PUT", "/snapshot/load", load).contains("not a configuration jvmm wrote"));
+        assertNull(backend.restoredFrom);
+        ok("PUT", "/boot-source", bootSource());
+        assertTrue(fault("PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\"}")
+                .contains("not allowed after configuring boot-specific resources"));
+        Files.delete(dir.resolve("s.snap.fc.json")); // without it a load restores the VM, with an empty configuration
+        Vmm fresh = new Vmm("vm3", "1", backend);
+        backend.refuse = state + ": not a jvmm snapshot";
+        Vmm.Reply r = fresh.handle("PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \"" + mem + "\"}");
+        assertEquals(400, r.status());
+        assertTrue(r.json().contains("Cannot load the snapshot: " + state + ": not a jvmm snapshot"), r.json());
+        assertEquals("Not started", ApiValidation.JSON.readTree(fresh.handle("GET", "/", null).json()).get("state").asText());
+        backend.refuse = null;
+        assertEquals(204, fresh.handle("PUT", "/snapshot/load", "{\"snapshot_path\": \"" + state + "\", \"mem_file_path\": \""
+                + mem + "\"}").status());
+        assertEquals("Paused", ApiValidation.JSON.readTree(fresh.handle("GET", "/", null).json()).get("state").asText());
+        assertEquals(RestoreOptions.NONE, backend.restoredWith);
     }
 
     @Test

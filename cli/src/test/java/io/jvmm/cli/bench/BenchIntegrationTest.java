@@ -44,7 +44,7 @@ class BenchIntegrationTest {
                 "--json", json.toString(), "--report", html.toString());
         assertEquals(0, status);
         @SuppressWarnings("unchecked")
-        Map<String, Object> j = (Map<String, Object>) Json.parse(Files.readString(json));
+        Map<String, Object> j = BenchJson.parseObject(Files.readString(json));
         assertEquals("jvmm bench", j.get("tool"));
         Map<?, ?> host = (Map<?, ?>) j.get("host");
         for (String k : List.of("cpuModel", "cpus", "memTotalKiB", "kernel", "os", "kvm", "jdk", "tools")) {

@@ -53,7 +53,7 @@ class ReportsTest {
     @Test
     void jsonParsesAndHoldsSamplesAndSummaries() {
         @SuppressWarnings("unchecked")
-        Map<String, Object> j = (Map<String, Object>) Json.parse(Json.write(Reports.json(result())));
+        Map<String, Object> j = BenchJson.parseObject(BenchJson.write(Reports.json(result())));
         assertEquals("Test CPU <&>", ((Map<?, ?>) j.get("host")).get("cpuModel"));
         List<?> systems = (List<?>) j.get("systems");
         assertEquals(3, systems.size());

@@ -38,4 +38,15 @@ class EscapeFilterTest {
         assertArrayEquals(new byte[] {'a', 1, 'b', 'c'}, run(f, "a\u0001\u0001b\u0001zc"));
         assertFalse(f.quitRequested());
     }
+
+    @Test
+    void ctrlASAsksForASnapshotEachTimeAndSendsNothing() {
+        var f = new ConsoleInput.EscapeFilter();
+        assertArrayEquals("ab".getBytes(), run(f, "a\u0001sb\u0001"));
+        assertEquals(1, f.takeSnapshotRequests());
+        assertEquals(0, f.takeSnapshotRequests());
+        assertArrayEquals(new byte[0], run(f, "S\u0001s"));
+        assertEquals(2, f.takeSnapshotRequests());
+        assertFalse(f.quitRequested());
+    }
 }

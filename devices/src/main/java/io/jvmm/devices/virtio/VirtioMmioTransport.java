@@ -207,6 +207,11 @@ public final class VirtioMmioTransport implements BusDevice {
         return device;
     }
 
+    /** The name given at construction ("virtio-blk0"). */
+    public String name() {
+        return name;
+    }
+
     public int queueCount() {
         return queueConfigs.length;
     }

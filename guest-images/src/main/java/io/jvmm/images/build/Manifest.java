@@ -1,5 +1,12 @@
 package io.jvmm.images.build;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvmm.images.ImageSet;
 
 import java.io.IOException;
@@ -15,13 +22,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * manifest.json of an image set: what it was built from ({@link Inputs}) and the sha256 and size
- * of every artifact. Written with a tiny JSON writer (the module depends on the JDK only).
+ * of every artifact, written and read with Jackson.
  *
  * <pre>
  * {
@@ -35,6 +41,12 @@ import java.util.stream.Stream;
  * </pre>
  */
 public final class Manifest {
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** Two-space indented objects, {@code "key": value}: a manifest is read by people too. */
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
     private Manifest() {
     }
 
@@ -42,30 +54,29 @@ public final class Manifest {
     public record Digest(String sha256, long size, int entries) { }
 
     public static String toJson(Inputs inputs, Instant builtAt, Duration buildTime, Map<String, Digest> artifacts) {
-        StringBuilder j = new StringBuilder(2048);
-        j.append("{\n");
-        field(j, 1, "name", inputs.imageName()).append(",\n");
-        field(j, 1, "profile", inputs.profile()).append(",\n");
-        field(j, 1, "builderVersion", inputs.builderVersion()).append(",\n");
-        field(j, 1, "inputHash", inputs.hash()).append(",\n");
-        field(j, 1, "builtAt", builtAt.toString()).append(",\n");
-        indent(j, 1).append(quote("buildSeconds")).append(": ").append(buildTime.toSeconds()).append(",\n");
-        object(j, "inputs", inputs.files()).append(",\n");
-        object(j, "packages", inputs.packages()).append(",\n");
-        indent(j, 1).append(quote("artifacts")).append(": {\n");
-        List<Map.Entry<String, Digest>> entries = List.copyOf(new TreeMap<>(artifacts).entrySet());
-        for (int i = 0; i < entries.size(); i++) {
-            Digest d = entries.get(i).getValue();
-            indent(j, 2).append(quote(entries.get(i).getKey())).append(": { ")
-                    .append(quote("sha256")).append(": ").append(quote(d.sha256())).append(", ")
-                    .append(quote("size")).append(": ").append(d.size());
+        ObjectNode j = JSON.createObjectNode();
+        j.put("name", inputs.imageName());
+        j.put("profile", inputs.profile());
+        j.put("builderVersion", inputs.builderVersion());
+        j.put("inputHash", inputs.hash());
+        j.put("builtAt", builtAt.toString());
+        j.put("buildSeconds", buildTime.toSeconds());
+        ObjectNode in = j.putObject("inputs");
+        inputs.files().forEach(in::put);
+        ObjectNode packages = j.putObject("packages");
+        inputs.packages().forEach(packages::put);
+        ObjectNode out = j.putObject("artifacts");
+        new TreeMap<>(artifacts).forEach((name, d) -> {
+            ObjectNode a = out.putObject(name).put("sha256", d.sha256()).put("size", d.size());
             if (d.entries() > 0) {
-                j.append(", ").append(quote("entries")).append(": ").append(d.entries());
+                a.put("entries", d.entries());
             }
-            j.append(" }").append(i + 1 < entries.size() ? ",\n" : "\n");
+        });
+        try {
+            return JSON.writer(PRETTY).writeValueAsString(j) + "\n";
+        } catch (JacksonException e) {
+            throw new IllegalStateException("a tree of strings and numbers always serialises", e);
         }
-        indent(j, 1).append("}\n}\n");
-        return j.toString();
     }
 
     /**
@@ -97,16 +108,23 @@ public final class Manifest {
                 size, all.size());
     }
 
-    /** One artifact line as {@link #toJson} writes it: {@code "name": { "sha256": "hex", ...}}. */
-    private static final Pattern ARTIFACT_LINE =
-            Pattern.compile("(?m)^\\s*\"([^\"]+)\": \\{ \"sha256\": \"([0-9a-f]{64})\"");
-
-    /** Artifact name → sha256 recorded in a manifest written by {@link #toJson}; empty if none is found. */
+    /**
+     * Artifact name → sha256 recorded in a manifest ({@code artifacts.NAME.sha256}); empty when the text is not
+     * a manifest (not JSON, or no artifacts), so that every artifact then counts as modified.
+     */
     public static Map<String, String> artifactSha256(String manifestJson) {
         Map<String, String> out = new TreeMap<>();
-        Matcher m = ARTIFACT_LINE.matcher(manifestJson);
-        while (m.find()) {
-            out.put(m.group(1), m.group(2));
+        JsonNode artifacts;
+        try {
+            artifacts = JSON.readTree(manifestJson).path("artifacts");
+        } catch (JacksonException e) {
+            return out;
+        }
+        for (var e : artifacts.properties()) {
+            JsonNode sha = e.getValue().path("sha256");
+            if (sha.isTextual() && SHA256.matcher(sha.asText()).matches()) {
+                out.put(e.getKey(), sha.asText());
+            }
         }
         return out;
     }
@@ -143,46 +161,5 @@ public final class Manifest {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static StringBuilder object(StringBuilder j, String name, Map<String, String> values) {
-        indent(j, 1).append(quote(name)).append(": {");
-        int i = 0;
-        for (Map.Entry<String, String> e : values.entrySet()) {
-            j.append(i++ == 0 ? "\n" : ",\n");
-            field(j, 2, e.getKey(), e.getValue());
-        }
-        return j.append(values.isEmpty() ? "}" : "\n" + "  }");
-    }
-
-    private static StringBuilder field(StringBuilder j, int depth, String name, String value) {
-        return indent(j, depth).append(quote(name)).append(": ").append(quote(value));
-    }
-
-    private static StringBuilder indent(StringBuilder j, int depth) {
-        return j.append("  ".repeat(depth));
-    }
-
-    /** JSON string literal (RFC 8259 section 7). */
-    static String quote(String s) {
-        StringBuilder q = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> q.append("\\\"");
-                case '\\' -> q.append("\\\\");
-                case '\n' -> q.append("\\n");
-                case '\r' -> q.append("\\r");
-                case '\t' -> q.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        q.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        q.append(c);
-                    }
-                }
-            }
-        }
-        return q.append('"').toString();
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,15 +67,22 @@ class InputsAndManifestTest {
         Inputs in = inputs("#!/bin/sh\n", "1:1.35.0-4", "1");
         String json = Manifest.toJson(in, Instant.parse("2026-11-23T08:00:00Z"), Duration.ofSeconds(42),
                 Map.of("vmlinux", file, "bundle", tree));
-        assertTrue(json.contains("\"vmlinux\": { \"sha256\": \"" + SHA256_ABC + "\", \"size\": 3 }"), json);
-        assertTrue(json.contains("\"inputHash\": \"" + in.hash() + "\""), json);
-        assertTrue(json.contains("\"busybox-static\": \"1:1.35.0-4\""), json);
-        assertTrue(json.contains("\"buildSeconds\": 42"), json);
-        assertTrue(json.contains("\"init/init.sh\": \"" + Inputs.sha256("#!/bin/sh\n".getBytes(StandardCharsets.UTF_8)) + "\""));
+        var m = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        assertEquals(SHA256_ABC, m.get("artifacts").get("vmlinux").get("sha256").asText(), json);
+        assertEquals(3, m.get("artifacts").get("vmlinux").get("size").asLong(), json);
+        assertFalse(m.get("artifacts").get("vmlinux").has("entries"), "a file has no entries");
+        assertEquals(4, m.get("artifacts").get("bundle").get("entries").asInt(), json);
+        assertEquals(in.hash(), m.get("inputHash").asText(), json);
+        assertEquals("1:1.35.0-4", m.get("packages").get("busybox-static").asText(), json);
+        assertEquals(42, m.get("buildSeconds").asLong(), json);
+        assertEquals(Inputs.sha256("#!/bin/sh\n".getBytes(StandardCharsets.UTF_8)), m.get("inputs").get("init/init.sh").asText());
+        assertTrue(json.contains("\"buildSeconds\": 42"), "two-space JSON for people: " + json);
+        assertEquals(Map.of("vmlinux", SHA256_ABC, "bundle", tree.sha256()), Manifest.artifactSha256(json));
     }
 
     @Test
-    void jsonStringsAreEscaped() {
-        assertEquals("\"a\\\"b\\\\c\\n\\u0001\"", Manifest.quote("a\"b\\c\n\u0001"));
+    void aManifestThatIsNotJsonRecordsNoArtifacts() {
+        assertEquals(Map.of(), Manifest.artifactSha256("{\"artifacts\": {\"vmlinux\": {\"sha256\": \"abc\"}}"));
+        assertEquals(Map.of(), Manifest.artifactSha256("{\"artifacts\": {\"vmlinux\": {\"sha256\": \"zz\"}}}"));
     }
 }

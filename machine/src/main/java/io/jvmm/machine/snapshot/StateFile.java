@@ -40,7 +40,7 @@ import java.util.Set;
  * {@code state.json}: a snapshot's state as JSON a person can read (registers by their C names, hex;
  * XSAVE and LAPIC pages base64), versioned and checksummed:
  * <pre>
- *   { "format": "jvmm-snapshot", "version": "1.0", "checksum": "sha256:…",
+ *   { "format": "jvmm-snapshot", "version": "1.1", "checksum": "sha256:…",
  *     "machine": { "cpus": 1, "irqchip": true, "summary": "…",
  *                  "memory": { "file": "memory.bin", "regions": [ {"start": "0x0", "size": "0x10000000"} ] } },
  *     "vcpus":   [ { "id": 0, "mode": "long mode, ring 3", "cpuid": [...], "mp_state": {...}, "regs": {...},
@@ -58,7 +58,7 @@ public final class StateFile {
     public static final String MEMORY_NAME = "memory.bin";
     public static final String FORMAT = "jvmm-snapshot";
     public static final int MAJOR = 1;
-    public static final int MINOR = 0;
+    public static final int MINOR = 1;
     /** A state file larger than this is not one of ours (a 254-vCPU machine's is about 3 MiB). */
     static final long MAX_SIZE = 64L << 20;
     static final int MAX_CPUS = 254;
@@ -72,12 +72,39 @@ public final class StateFile {
     private StateFile() {
     }
 
+    /**
+     * Loads and links the code a snapshot's state file needs (Jackson's tree, writer and record binding,
+     * SHA-256) by writing and reading a small document: a VMM that will snapshot calls it early, on a
+     * thread of its own, so that the snapshot does not pay for it.
+     */
+    public static void warmUp() {
+        try {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("format", FORMAT).putObject("machine").put("cpus", 1);
+            checksum(JSON.readTree(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc)));
+            DeviceRecords.read(DeviceRecords.record("boot-timer", DeviceRecords.BOOT_TIMER,
+                    new io.jvmm.devices.legacy.BootTimerState(false, 0, 0)), io.jvmm.devices.legacy.BootTimerState.class, "warm-up");
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real snapshot reports its own errors
+        }
+    }
+
     /** Writes {@code state} to {@code dir}/state.json (through a temporary file and a rename). */
     public static void write(Path dir, SnapshotState state) throws IOException {
+        write(SnapshotFiles.in(dir), state);
+    }
+
+    /**
+     * Writes {@code state} to {@code files.stateFile()} (through a temporary file and a rename); the
+     * memory file is named in it for people (a restore is told which memory file to map).
+     */
+    public static void write(SnapshotFiles files, SnapshotState state) throws IOException {
         ObjectNode body = JSON.createObjectNode();
         body.put("format", FORMAT);
         body.put("version", MAJOR + "." + MINOR);
-        body.set("machine", machine(state.machine()));
+        Path memory = files.memoryFile().toAbsolutePath();
+        body.set("machine", machine(state.machine(),
+                files.dir().equals(memory.getParent()) ? memory.getFileName().toString() : memory.toString()));
         ArrayNode vcpus = body.putArray("vcpus");
         for (VcpuState v : state.vcpus()) {
             vcpus.add(vcpu(v));
@@ -95,9 +122,9 @@ public final class StateFile {
         doc.put("version", MAJOR + "." + MINOR);
         doc.put("checksum", checksum(body));
         body.fields().forEachRemaining(e -> doc.set(e.getKey(), e.getValue()));
-        Path tmp = dir.resolve(NAME + ".tmp");
+        Path tmp = files.stateFile().resolveSibling(files.stateFile().getFileName() + ".tmp");
         Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-        Files.move(tmp, dir.resolve(NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, files.stateFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -105,7 +132,15 @@ public final class StateFile {
      * {@link SnapshotException} naming the file, the record and the field.
      */
     public static SnapshotState read(Path dir) {
-        Path file = dir.resolve(NAME);
+        return read(SnapshotFiles.in(dir));
+    }
+
+    /**
+     * Reads and checks {@code files.stateFile()} and the size of {@code files.memoryFile()}. Every problem is
+     * one {@link SnapshotException} naming the file, the record and the field.
+     */
+    public static SnapshotState read(SnapshotFiles files) {
+        Path file = files.stateFile();
         String where = file.toString();
         JsonNode doc;
         try {
@@ -115,7 +150,7 @@ public final class StateFile {
             }
             doc = JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            throw new SnapshotException(where + ": no such file (is " + dir + " a snapshot directory?)");
+            throw new SnapshotException(where + ": no such file (is " + file.getParent() + " a snapshot directory?)");
         } catch (JsonProcessingException e) {
             throw new SnapshotException(where + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -123,7 +158,7 @@ public final class StateFile {
         }
         try {
             SnapshotState state = parse(doc);
-            checkMemoryFile(dir.resolve(MEMORY_NAME), state.machine().memoryBytes());
+            checkMemoryFile(files.memoryFile(), state.machine().memoryBytes());
             return state;
         } catch (SnapshotException e) {
             throw new SnapshotException(where + ": " + e.getMessage());
@@ -204,23 +239,23 @@ public final class StateFile {
         try {
             size = Files.size(memory);
         } catch (NoSuchFileException e) {
-            throw new SnapshotException(MEMORY_NAME + ": no such file " + memory);
+            throw new SnapshotException("memory file: no such file " + memory);
         } catch (IOException e) {
-            throw new SnapshotException(MEMORY_NAME + ": cannot read: " + e.getMessage());
+            throw new SnapshotException("memory file " + memory + ": cannot read: " + e.getMessage());
         }
         if (size != expected) {
-            throw new SnapshotException(MEMORY_NAME + ": " + size + " bytes, but guest memory is " + expected
+            throw new SnapshotException("memory file " + memory + ": " + size + " bytes, but guest memory is " + expected
                     + " bytes (machine.memory); the memory file is truncated or not this snapshot's");
         }
     }
 
-    private static ObjectNode machine(SnapshotState.MachineConfig m) {
+    private static ObjectNode machine(SnapshotState.MachineConfig m, String memoryFile) {
         ObjectNode o = JSON.createObjectNode();
         o.put("cpus", m.cpus());
         o.put("irqchip", m.irqchip());
         o.put("summary", m.summary());
         ObjectNode mem = o.putObject("memory");
-        mem.put("file", MEMORY_NAME);
+        mem.put("file", memoryFile);
         ArrayNode regions = mem.putArray("regions");
         for (VirtualMachine.RamRegion r : m.ram()) {
             ObjectNode ro = regions.addObject();
@@ -243,8 +278,8 @@ public final class StateFile {
             throw new SnapshotException("machine.irqchip: expected true or false, got " + irqchip);
         }
         JsonNode regions = m.path("memory").get("regions");
-        if (!MEMORY_NAME.equals(m.path("memory").path("file").asText(null))) {
-            throw new SnapshotException("machine.memory.file: expected \"" + MEMORY_NAME + "\"");
+        if (!m.path("memory").path("file").isTextual()) {
+            throw new SnapshotException("machine.memory.file: expected the memory file's name");
         }
         if (regions == null || !regions.isArray() || regions.isEmpty() || regions.size() > 8) {
             throw new SnapshotException("machine.memory.regions: expected 1 to 8 regions");

@@ -102,8 +102,8 @@ class StateFileTest {
     void anotherMajorOrANewerMinorVersionIsRefused() throws Exception {
         edit(doc -> doc.put("version", "2.0"), false);
         refused("version: 2.0 is another major version");
-        edit(doc -> doc.put("version", "1.1"), false);
-        refused("version: 1.1 is newer than this jvmm reads");
+        edit(doc -> doc.put("version", "1.2"), false);
+        refused("version: 1.2 is newer than this jvmm reads");
     }
 
     @Test
@@ -131,7 +131,7 @@ class StateFileTest {
         }
         refused("memory.bin: 1044480 bytes, but guest memory is 1048576 bytes");
         Files.delete(dir.resolve(StateFile.MEMORY_NAME));
-        refused("memory.bin: no such file");
+        refused("memory file: no such file");
     }
 
     @Test

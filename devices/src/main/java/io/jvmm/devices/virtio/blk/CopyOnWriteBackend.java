@@ -28,22 +28,18 @@ import java.util.Objects;
  */
 public final class CopyOnWriteBackend implements BlockBackend {
     public static final int CLUSTER_SIZE = 4096;
-    private static final int CLUSTER_SHIFT = 12;
-    /** Bitmap pages of 4096 longs: one page covers 2^18 clusters = 1 GiB of disk, allocated on first write. */
-    private static final int PAGE_SHIFT = 18;
+    private static final int CLUSTER_SHIFT = ClusterMap.CLUSTER_SHIFT;
 
     private final BlockBackend base;
     private final FileChannel overlay;
     private final long size;
-    private final long[][] present;
-    private long clustersPresent;
+    private final ClusterMap present;
 
     private CopyOnWriteBackend(BlockBackend base, FileChannel overlay) {
         this.base = base;
         this.overlay = overlay;
         this.size = base.size();
-        long clusters = (size + CLUSTER_SIZE - 1) >>> CLUSTER_SHIFT;
-        this.present = new long[(int) ((clusters + (1L << PAGE_SHIFT) - 1) >>> PAGE_SHIFT)][];
+        this.present = new ClusterMap(ClusterMap.clustersOf(size));
     }
 
     /**
@@ -74,7 +70,32 @@ public final class CopyOnWriteBackend implements BlockBackend {
 
     /** Clusters written so far (each {@link #CLUSTER_SIZE} bytes of the overlay). */
     public long clustersInOverlay() {
-        return clustersPresent;
+        return present.count();
+    }
+
+    /**
+     * Writes every cluster this disk does not read from its base image — those in its overlay and, when the
+     * base is a {@link SavedOverlayBackend}, those saved before — at their own offsets into {@code out} (an empty
+     * file; it stays sparse between the runs), and returns them as runs {first, last} in order: what
+     * {@link SavedOverlayBackend#open} takes back. For a snapshot: the caller makes sure no request runs
+     * meanwhile (the machine is paused).
+     */
+    public java.util.List<long[]> saveOverlay(FileChannel out) throws IOException {
+        ClusterMap older = base instanceof SavedOverlayBackend s ? s.clusters() : null;
+        java.util.List<ClusterMap.Run> runs = present.runs(older);
+        ByteBuffer buf = ByteBuffer.allocateDirect(256 * CLUSTER_SIZE);
+        for (ClusterMap.Run r : runs) {
+            long pos = r.first() << CLUSTER_SHIFT;
+            long end = Math.min(size, (r.last() + 1) << CLUSTER_SHIFT);
+            while (pos < end) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                read(pos, buf);
+                buf.flip();
+                writeFully(out, pos, buf);
+                pos += buf.limit();
+            }
+        }
+        return runs.stream().map(r -> new long[] {r.first(), r.last()}).toList();
     }
 
     @Override
@@ -172,26 +193,14 @@ public final class CopyOnWriteBackend implements BlockBackend {
     }
 
     private boolean isPresent(long cluster) {
-        long[] page = present[(int) (cluster >>> PAGE_SHIFT)];
-        int bit = (int) (cluster & ((1L << PAGE_SHIFT) - 1));
-        return page != null && (page[bit >>> 6] & (1L << bit)) != 0;
+        return present.contains(cluster);
     }
 
     private void markPresent(long first, long last) {
-        for (long c = first; c <= last; c++) {
-            int p = (int) (c >>> PAGE_SHIFT);
-            if (present[p] == null) {
-                present[p] = new long[1 << (PAGE_SHIFT - 6)];
-            }
-            int bit = (int) (c & ((1L << PAGE_SHIFT) - 1));
-            if ((present[p][bit >>> 6] & (1L << bit)) == 0) {
-                present[p][bit >>> 6] |= 1L << bit;
-                clustersPresent++;
-            }
-        }
+        present.set(first, last);
     }
 
-    private static void readFully(FileChannel ch, long position, ByteBuffer dst) throws IOException {
+    static void readFully(FileChannel ch, long position, ByteBuffer dst) throws IOException {
         long pos = position;
         while (dst.hasRemaining()) {
             int n = ch.read(dst, pos);

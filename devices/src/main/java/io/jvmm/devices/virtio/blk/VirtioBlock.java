@@ -59,10 +59,11 @@ public final class VirtioBlock extends AbstractVirtioDevice {
     /** Largest piece handed to the back end at once (a ByteBuffer holds less than 2 GiB). */
     private static final long MAX_IO_CHUNK = 1L << 30;
 
-    private final BlockBackend backend;
+    // Replaced only by replaceBackend, while no vCPU and no queue processing runs (the machine is paused).
+    private BlockBackend backend;
     private final byte[] serial;
-    private final long capacity;
-    private final byte[] config;
+    private long capacity;
+    private byte[] config;
 
     /**
      * @param backend the image; its size gives the capacity (whole 512-byte sectors)
@@ -132,6 +133,34 @@ public final class VirtioBlock extends AbstractVirtioDevice {
         b.putInt(12, QUEUE_SIZE - 2);   // seg_max: a request also needs the header and status
         b.putInt(20, SECTOR_SIZE);      // blk_size
         return b.array();
+    }
+
+    /**
+     * Puts {@code newBackend} behind the device (Firecracker's PATCH /drives: a new backing file) and returns
+     * the one it replaces, for the caller to close. Call only while nothing else uses the device: no vCPU
+     * (config reads) and no queue processing (the machine paused). The read-only flag is a negotiated
+     * feature (VIRTIO_BLK_F_RO), so the new back end must have the same; when the capacity differs the
+     * driver is told through a configuration change interrupt (section 5.2.4: it re-reads capacity).
+     *
+     * @throws IllegalArgumentException when the read-only flags differ (nothing is changed)
+     */
+    public BlockBackend replaceBackend(BlockBackend newBackend) {
+        Objects.requireNonNull(newBackend, "newBackend");
+        if (newBackend.readOnly() != backend.readOnly()) {
+            throw new IllegalArgumentException("the new disk is " + (newBackend.readOnly() ? "read-only" : "writable")
+                    + ", the device was " + (backend.readOnly() ? "read-only" : "writable"));
+        }
+        BlockBackend old = backend;
+        long newCapacity = newBackend.size() >>> SECTOR_SHIFT;
+        backend = newBackend;
+        if (newCapacity != capacity) {
+            capacity = newCapacity;
+            config = buildConfig(newCapacity);
+            if (isActive()) {
+                interrupt.signalConfigChange();
+            }
+        }
+        return old;
     }
 
     /** Disk size in 512-byte sectors. */

@@ -112,6 +112,47 @@ class VirtioBlockTest {
     }
 
     @Test
+    void aReplacedBackendServesReadsAndANewSizeRaisesAConfigChange() throws IOException {
+        start(false);
+        int generation = driver.readReg(VirtioMmio.VIRTIO_MMIO_CONFIG_GENERATION);
+        byte[] other = new byte[2 * SECTORS * SECTOR_SIZE];
+        new Random(2).nextBytes(other);
+        RawFileBackend bigger = RawFileBackend.open(Files.write(dir.resolve("other.img"), other), false);
+        assertSame(backend, blk.replaceBackend(bigger));
+        backend.close();
+        backend = bigger;
+        assertEquals(2 * SECTORS, blk.capacity());
+        byte[] cap = new byte[8];
+        transport.read(VirtioMmio.VIRTIO_MMIO_CONFIG, cap);
+        assertEquals(2 * SECTORS, ByteBuffer.wrap(cap).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        assertEquals(generation + 1, driver.readReg(VirtioMmio.VIRTIO_MMIO_CONFIG_GENERATION));
+        assertTrue((driver.readReg(VirtioMmio.VIRTIO_MMIO_INTERRUPT_STATUS) & VirtioMmio.VIRTIO_MMIO_INT_CONFIG) != 0);
+        // The last sector of the new file, past the old capacity, is read from the new file.
+        long a = driver.alloc(512, 512);
+        int[] r = request(VIRTIO_BLK_T_IN, 2 * SECTORS - 1, List.of(new Buf(a, 512, true)), false);
+        assertEquals(VIRTIO_BLK_S_OK, r[0]);
+        assertArrayEquals(java.util.Arrays.copyOfRange(other, other.length - 512, other.length), bytes(a, 512));
+    }
+
+    @Test
+    void aReplacementOfTheSameSizeRaisesNoConfigChangeAndReadOnlyMustMatch() throws IOException {
+        start(false);
+        int generation = driver.readReg(VirtioMmio.VIRTIO_MMIO_CONFIG_GENERATION);
+        Path same = Files.write(dir.resolve("same.img"), new byte[initial.length]);
+        try (RawFileBackend ro = RawFileBackend.open(same, true)) {
+            assertThrows(IllegalArgumentException.class, () -> blk.replaceBackend(ro));
+        }
+        assertSame(backend, blk.backend(), "a refused replacement changes nothing");
+        RawFileBackend rw = RawFileBackend.open(same, false);
+        blk.replaceBackend(rw).close();
+        backend = rw;
+        assertEquals(generation, driver.readReg(VirtioMmio.VIRTIO_MMIO_CONFIG_GENERATION));
+        long a = driver.alloc(512, 512);
+        assertEquals(VIRTIO_BLK_S_OK, request(VIRTIO_BLK_T_IN, 0, List.of(new Buf(a, 512, true)), false)[0]);
+        assertArrayEquals(new byte[512], bytes(a, 512), "read from the new (zeroed) file");
+    }
+
+    @Test
     void readsSectorsAcrossSeveralBuffers() throws IOException {
         start(false);
         long a = driver.alloc(512, 512);
