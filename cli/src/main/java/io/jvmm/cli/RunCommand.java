@@ -133,6 +133,10 @@ final class RunCommand implements Callable<Integer> {
             description = "System.map naming the functions in --profile-guest (default: System.map beside the kernel).")
     Path systemMap;
 
+    @Option(names = "--no-seccomp", description = "Do not install the seccomp filter that refuses execve, fork, ptrace, mount and "
+            + "other calls a running VMM never makes (see docs/security.md).")
+    boolean noSeccomp;
+
     @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Hypervisor.DEV_KVM, hidden = true,
             description = "The KVM device (for tests of the error paths).")
     String kvmDevice;
@@ -164,7 +168,8 @@ final class RunCommand implements Callable<Integer> {
     Path configFile;
 
     /** The options that may go with --config-file: they shape how jvmm runs, not the machine. */
-    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device");
+    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device",
+            "--no-seccomp");
 
     @Spec
     CommandSpec commandSpec;
@@ -225,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
             for (var o : commandSpec.commandLine().getParseResult().matchedOptions()) {
                 if (!WITH_CONFIG_FILE.contains(o.longestName())) {
                     throw new UserError("--config-file describes the whole VM: " + o.longestName()
-                            + " cannot be combined with it (only --stats and --timeout can)");
+                            + " cannot be combined with it (only --stats, --timeout and --no-seccomp can)");
                 }
             }
         }
@@ -401,6 +406,11 @@ final class RunCommand implements Callable<Integer> {
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
+            try {
+                VmmSeccomp.install(noSeccomp);
+            } catch (IllegalStateException e) {
+                throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
             machine.start();
             MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));
             if (exit == null) {

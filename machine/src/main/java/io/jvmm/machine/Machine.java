@@ -344,8 +344,18 @@ public final class Machine implements AutoCloseable {
      */
     public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, RestoreOptions options,
                                   OutputStream consoleOut, long processStartNanos) {
+        return restore(hypervisor, files, null, options, consoleOut, processStartNanos);
+    }
+
+    /**
+     * {@link #restore(Hypervisor, SnapshotFiles, RestoreOptions, OutputStream, long)} from a state already read
+     * with {@link StateFile#read(SnapshotFiles)} of the same files: clones restored in one process read and
+     * check the state file once. The memory file's size is checked again.
+     */
+    public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, SnapshotState alreadyRead,
+                                  RestoreOptions options, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
-        SnapshotState state = StateFile.read(files);
+        SnapshotState state = alreadyRead != null ? StateFile.checkMemoryFile(files, alreadyRead) : StateFile.read(files);
         SavedDevices saved = SavedDevices.of(state, files.stateFile().toString());
         int maxVcpus = hypervisor.maxVcpus();
         if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {

@@ -474,8 +474,13 @@ final class VirtioDevices implements AutoCloseable {
         try {
             tap = TapBackend.open(name);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("net " + (index + 1) + ": TAP " + name + ": " + e.getMessage()
-                    + " (an existing TAP, or run as root so jvmm can create it)");
+            // Without root: /dev/net/tun may be closed to other users (mode 600 on some hosts; 666 is usual), and
+            // TUNSETIFF answers EPERM for a TAP that does not exist or that another user owns.
+            String fix = e instanceof io.jvmm.core.sys.SysCallException s && s.call().startsWith("open(")
+                    ? "this user may not open /dev/net/tun: give it the usual mode (chmod 666 /dev/net/tun) or run as root"
+                    : "create it beforehand for this user: ip tuntap add dev " + name + " mode tap user "
+                    + System.getProperty("user.name") + "; or run as root, and jvmm creates it";
+            throw new IllegalArgumentException("net " + (index + 1) + ": TAP " + name + ": " + e.getMessage() + " (" + fix + ")");
         }
         owned.add(tap);
         return tap;

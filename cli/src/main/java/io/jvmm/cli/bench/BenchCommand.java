@@ -76,6 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--exit-path", paramLabel = "N", defaultValue = "100000", description = "Port-I/O exits for the exit-path figure (0: skip). Default: ${DEFAULT-VALUE}.")
     int exitPathExits;
 
+    @Option(names = "--exit-path-seccomp", description = "Measure the exit path under the seccomp filter of jvmm run/serve, "
+            + "installed in this process once the systems have run (kvm-probe is then not run). Compare with a run without it.")
+    boolean exitPathSeccomp;
+
     @Option(names = "--kvm-probe", paramLabel = "FILE", defaultValue = "/tmp/kvm-probe", description = "A C program to compare the exit path with: `FILE pio N` prints 'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: ${DEFAULT-VALUE}.")
     Path kvmProbe;
 
@@ -179,8 +183,14 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
+        if (exitPathSeccomp && exitPathExits > 0) {
+            // After the systems: from here on this process can start no child (no kvm-probe either).
+            io.jvmm.cli.VmmSeccomp.install(false);
+            progress.note("exit path: under the VMM's seccomp filter (kvm-probe, a child process, not run)");
+        }
         Map<String, Object> exitPath = exitPathExits > 0
-                ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), kvmProbe, progress) : null;
+                ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)),
+                        exitPathSeccomp ? null : kvmProbe, progress) : null;
         BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB);
 
         System.out.print(Reports.table(result));

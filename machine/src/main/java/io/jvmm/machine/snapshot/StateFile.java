@@ -234,6 +234,19 @@ public final class StateFile {
         }
     }
 
+    /**
+     * Checks that {@code files}' memory file is as large as {@code state}'s guest memory (a state read
+     * earlier from {@code files}); returns {@code state}.
+     */
+    public static SnapshotState checkMemoryFile(SnapshotFiles files, SnapshotState state) {
+        try {
+            checkMemoryFile(files.memoryFile(), state.machine().memoryBytes());
+        } catch (SnapshotException e) {
+            throw new SnapshotException(files.stateFile() + ": " + e.getMessage());
+        }
+        return state;
+    }
+
     static void checkMemoryFile(Path memory, long expected) {
         long size;
         try {

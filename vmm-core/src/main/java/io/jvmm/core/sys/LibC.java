@@ -79,6 +79,19 @@ final class LibC {
     static final Lazy SIGRTMIN = new Lazy(() -> handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT)));
     static final Lazy GETPID = new Lazy(() -> handle("getpid", FunctionDescriptor.of(JAVA_INT)));
     static final Lazy ISATTY = new Lazy(() -> handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
+    // int prctl(int option, ...): PR_SET_NO_NEW_PRIVS takes four unsigned long arguments.
+    static final Lazy PRCTL = new Lazy(() -> errnoHandle("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1)));
+    // long syscall(long number, ...): glibc 2.36 has no seccomp(2) wrapper; three arguments, the last a pointer.
+    static final Lazy SYSCALL3 = new Lazy(() -> errnoHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(1)));
+    // int tcgetattr(int fd, struct termios *); int tcsetattr(int fd, int actions, const struct termios *)
+    static final Lazy TCGETATTR = new Lazy(() -> errnoHandle("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS)));
+    static final Lazy TCSETATTR = new Lazy(() -> errnoHandle("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)));
+    // void cfmakeraw(struct termios *): what `stty raw -echo` sets, computed by glibc.
+    static final Lazy CFMAKERAW = new Lazy(() -> handle("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS)));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
     private static final Lazy STRERRORNAME = new Lazy(() -> handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
     private static final Lazy STRERRORDESC = new Lazy(() -> handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
