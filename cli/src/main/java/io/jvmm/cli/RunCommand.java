@@ -106,12 +106,24 @@ final class RunCommand implements Callable<Integer> {
                     + "writes to that disk go to a copy-on-write overlay discarded at exit (a --disk PATH is always written in place).")
     boolean keepDiskChanges;
 
+    @Option(names = "--image", paramLabel = "PROFILE", defaultValue = "minimal",
+            description = "With no --kernel: boot the cached guest image of this profile (default: ${DEFAULT-VALUE}; "
+                    + "acpi: the minimal kernel built with ACPI, which finds its devices in jvmm's ACPI tables; "
+                    + "built first if need be, see jvmm images build --profile).")
+    String image;
+
     @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
             description = "A virtio-net interface on host TAP NAME (repeatable); jvmm creates the TAP when run as root and it does not exist.")
     List<String> nets = List.of();
 
     @Option(names = "--rng", description = "A virtio-rng device fed from the host's SecureRandom.")
     boolean rng;
+
+    @Option(names = "--acpi", paramLabel = "on|off", defaultValue = "on",
+            description = {"ACPI tables for a Linux guest (default: ${DEFAULT-VALUE}): the devices in a DSDT, the CPUs in a MADT, "
+                    + "poweroff and reboot through the FADT's registers. A vmlinux whose symbols show ACPI then gets no MP "
+                    + "table and no virtio_mmio.device= words; any other kernel gets them too. 'off': MP table and words only."})
+    String acpi;
 
     @Option(names = "--profile-guest", paramLabel = "MS", arity = "0..1", fallbackValue = "10",
             description = "Sample each vCPU's RIP every MS milliseconds (default 10) and print the top kernel functions on exit.")
@@ -411,6 +423,9 @@ final class RunCommand implements Callable<Integer> {
                 terminal = null;
             }
             if (stats) {
+                if (exit != null) {
+                    System.err.println("guest ended: " + exit.reason());
+                }
                 System.err.print(machine.statsReport());
                 System.err.flush();
             }
@@ -463,7 +478,8 @@ final class RunCommand implements Callable<Integer> {
                 .cpuClear(cpuFeatures())
                 .cpuProfile(profile())
                 .exitTrace(exitTraceMode())
-                .rng(rng);
+                .rng(rng)
+                .acpi(SpecOptions.onOff(acpi, "--acpi"));
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
@@ -492,15 +508,17 @@ final class RunCommand implements Callable<Integer> {
                     throw new UserError(e.getMessage());
                 }
             }
-            ImageSet image = defaultImage();
-            k = image.vmlinux();
-            rd = rd != null ? rd : image.initramfs();
+            ImageSet set = defaultImage(imageProfile());
+            k = set.vmlinux();
+            rd = rd != null ? rd : set.initramfs();
             if (systemMap == null) {
-                systemMap = image.systemMap();
+                systemMap = set.systemMap();
             }
             // The default guest's root disk is /dev/vda (its /payload is what the disk tests read). The
             // cached file must keep matching its manifest: the guest writes to an overlay unless asked.
-            b.firstDisk(new MachineSpec.DiskSpec(image.rootfs(), false, !keepDiskChanges));
+            b.firstDisk(new MachineSpec.DiskSpec(set.rootfs(), false, !keepDiskChanges));
+        } else if (!image.equals("minimal")) {
+            throw new UserError("--image boots a cached guest image; it does not go with --kernel");
         } else if (keepDiskChanges) {
             throw new UserError("--keep-disk-changes applies to the default image's root disk (no --kernel); "
                     + "a --disk PATH is always written in place");
@@ -539,12 +557,21 @@ final class RunCommand implements Callable<Integer> {
         return clear;
     }
 
-    private static ImageSet defaultImage() {
+    /** The --image profile; checked before anything is built. */
+    private Profile imageProfile() {
+        try {
+            return Profile.fromId(image);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--image: " + e.getMessage());
+        }
+    }
+
+    private static ImageSet defaultImage(Profile profile) {
         Path root = GuestImages.defaultCacheRoot();
-        return GuestImages.current(root, Profile.MINIMAL).orElseGet(() -> {
-            System.err.println("jvmm: no default guest image in " + root + " yet; building it (about 10 minutes) ...");
+        return GuestImages.current(root, profile).orElseGet(() -> {
+            System.err.println("jvmm: no " + profile.id() + " guest image in " + root + " yet; building it (about 10 minutes) ...");
             try {
-                return ImageBuilder.build(Profile.MINIMAL, root, false, line -> System.err.println("[images] " + line));
+                return ImageBuilder.build(profile, root, false, line -> System.err.println("[images] " + line));
             } catch (ImageBuildException e) {
                 throw new UserError("building the default guest image failed: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }

@@ -53,6 +53,8 @@ public final class Machine implements AutoCloseable {
     public static final int COM1_PORT = 0x3f8;
     public static final int COM1_GSI = 4;
     public static final int I8042_PORT = 0x60;
+    /** The ACPI sleep control/status and reset registers (the FADT's; Cloud Hypervisor's port). */
+    public static final int ACPI_PM_PORT = 0x600;
     /** The legacy devices' record names in a snapshot. */
     static final String SERIAL_NAME = "serial";
     static final String I8042_NAME = "i8042";

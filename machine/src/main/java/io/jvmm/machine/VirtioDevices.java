@@ -1,5 +1,6 @@
 package io.jvmm.machine;
 
+import io.jvmm.boot.acpi.AcpiPlatform;
 import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.devices.virtio.VirtioCounters;
 import io.jvmm.devices.virtio.VirtioDevice;
@@ -57,6 +58,7 @@ final class VirtioDevices implements AutoCloseable {
     /** Each open disk back end's lock (also in {@link #owned}), so that {@link #replaceDisk} can release it. */
     private final Map<BlockBackend, AutoCloseable> diskLocks = new IdentityHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
+    private final List<AcpiPlatform.MmioDevice> windows = new ArrayList<>();
 
     /** No virtio devices (a restored machine, until device records are restored). */
     static VirtioDevices none() {
@@ -146,6 +148,12 @@ final class VirtioDevices implements AutoCloseable {
         transports.add(transport);
         slots.add(slot);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);
+        windows.add(new AcpiPlatform.MmioDevice(base, VirtioMmio.VIRTIO_MMIO_SIZE, gsi));
+    }
+
+    /** Each device's MMIO window and GSI, in order: what the DSDT names (LNRO0005 devices). */
+    List<AcpiPlatform.MmioDevice> windows() {
+        return List.copyOf(windows);
     }
 
     /** A saved virtio device to restore: its record's name, where it is in the state file, and the record. */
