@@ -146,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--snapshot-at", paramLabel = "WHEN",
             description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest has signalled it has booted (the boot timer) "
-                    + "(the default image's shell signals just before its first prompt).")
+                    + "and its console has then printed and been quiet for 0.3 s (the default image's shell is at its prompt; at most 3 s).")
     String snapshotAt;
 
     @Option(names = "--snapshot-dir", paramLabel = "DIR",
@@ -257,19 +257,47 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** How long the console must have been quiet, after printing something since the boot timer fired. */
+    static final Duration READY_QUIET = Duration.ofMillis(300);
+    /** The longest --snapshot-at ready waits after the timer fired (for a guest that prints nothing more). */
+    static final Duration READY_MAX_WAIT = Duration.ofSeconds(3);
+
     /**
-     * Snapshots when the guest signals it is ready: at its boot-timer write (the default image's shell
-     * signals from its start-up script, just before its first prompt). On a thread of its own (the timer
-     * fires on a vCPU's, which the snapshot pauses). Not later, at a moment of the host's choosing: a
-     * 2-vCPU guest snapshotted while both vCPUs were inside their timer interrupt (interrupts off) was seen
-     * to spend minutes in its tick after a restore (docs/snapshots.md), while every snapshot taken at the
-     * signal restored.
+     * Snapshots once the guest is ready for input: its boot timer fired (the default image's shell signals
+     * it from its start-up script, just before its first prompt), then the console printed something (the
+     * prompt) and has been quiet for {@link #READY_QUIET} since — so a restore resumes at the prompt rather
+     * than in the signalling process's exit, which takes the emulated kernel of some hosts a second. A guest
+     * that prints nothing after its signal is snapshotted {@link #READY_MAX_WAIT} after it. On a thread of
+     * its own (the timer fires on a vCPU's).
      */
     private MachineListener snapshotWhenReady(Machine machine) {
+        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
         return new MachineListener() {
             @Override
+            public void consoleOutput(byte[] data, int offset, int length) {
+                lastOutput.set(System.nanoTime());
+            }
+
+            @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                snapshotInBackground(machine, exitAfterSnapshot);
+                long fired = System.nanoTime();
+                Thread.ofPlatform().name("snapshot-wait").daemon(true).start(() -> {
+                    try {
+                        while (true) {
+                            long now = System.nanoTime();
+                            long last = lastOutput.get();
+                            boolean printedThenQuiet = last != Long.MIN_VALUE && last - fired > 0
+                                    && now - last >= READY_QUIET.toNanos();
+                            if (printedThenQuiet || now - fired >= READY_MAX_WAIT.toNanos()) {
+                                break;
+                            }
+                            Thread.sleep(20);
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    snapshotInBackground(machine, exitAfterSnapshot);
+                });
             }
         };
     }
