@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A virtual machine monitor for Linux/KVM.",
-        subcommands = {RunCommand.class, io.jvmm.cli.api.ServeCommand.class, ImagesCommand.class, SnapshotCommand.class, io.jvmm.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, io.jvmm.cli.api.ServeCommand.class, ImagesCommand.class, SnapshotCommand.class, io.jvmm.cli.bench.BenchCommand.class, io.jvmm.cli.bench.CloneHostCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",

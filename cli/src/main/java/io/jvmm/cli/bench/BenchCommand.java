@@ -28,11 +28,31 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "empty", "empty-warm", "jvmm", "jvmm-warm", "crun", "runc", "qemu");
+    static final List<String> ALL = List.of("java", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+            "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, empty, empty-warm, jvmm, jvmm-warm, crun, runc, qemu. Default: all.")
+            description = "Systems to run, in order, from: java, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+                    + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
+
+    @Option(names = "--snapshot", paramLabel = "DIR", description = "The snapshot jvmm-restore, jvmm-restore-warm and the "
+            + "jvmm density runs resume (taken with jvmm run --snapshot-at ready). Default: the benchmark boots the default "
+            + "minimal guest once and snapshots it at its shell prompt.")
+    Path snapshotDir;
+
+    @Option(names = "--density", paramLabel = "N", arity = "0..1", fallbackValue = "0",
+            description = "Measure density: N live instances of each --density-systems system, each answering a typed "
+                    + "command, held idle, then stopped. Without N: 8 on an emulating host, 20 on hardware KVM.")
+    Integer density;
+
+    @Option(names = "--density-systems", split = ",", paramLabel = "LIST", defaultValue = "jvmm-clones,jvmm-processes,crun",
+            description = "Systems for --density, from: jvmm-clones, jvmm-processes, crun, runc. Default: ${DEFAULT-VALUE}.")
+    List<String> densitySystems;
+
+    @Option(names = "--density-idle", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long --density holds the instances idle while it measures their CPU. Default: ${DEFAULT-VALUE}.")
+    double densityIdle;
 
     @Option(names = "--runs", paramLabel = "N", description = "Measured runs per system (default: 10 on hardware KVM, 3 on an emulating host).")
     Integer runs;
@@ -104,6 +124,17 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UserError("--systems: unknown system '" + s + "' (known: " + String.join(", ", ALL) + ")");
             }
         }
+        for (String s : densitySystems) {
+            if (!DensityBench.SYSTEMS.contains(s)) {
+                throw new UserError("--density-systems: unknown system '" + s + "' (known: " + String.join(", ", DensityBench.SYSTEMS) + ")");
+            }
+        }
+        if (density != null && density < 0) {
+            throw new UserError("--density must be at least 1");
+        }
+        if (!(densityIdle > 0)) {
+            throw new UserError("--density-idle must be more than 0 seconds");
+        }
         for (Path out : new Path[] {json, report}) {
             // Found out now, not after minutes of booting.
             Path dir = out == null ? null : out.toAbsolutePath().getParent();
@@ -148,6 +179,8 @@ public final class BenchCommand implements Callable<Integer> {
     private int measure(Progress progress, Map<String, Object> host, boolean emulating, int measuredRuns, int kernelMeasured,
                         int kernelWarmup, long timeoutS, long mem, long densityKiB, CpuProfile profile, Path work) throws Exception {
         BenchSystem.Setup setup = setup(mem, profile, work, timeoutS);
+        GuestSnapshot snapshot = new GuestSnapshot(setup, snapshotDir);
+        int densityN = density == null ? 0 : density > 0 ? density : emulating ? 8 : 20;
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("commandLine", "jvmm bench " + String.join(" ", ProcessHandle.current().info().arguments()
@@ -173,15 +206,25 @@ public final class BenchCommand implements Callable<Integer> {
                     + kernelMeasured + " run(s) for systems that boot Linux, " + measuredRuns + " for the others");
         }
 
+        settings.put("snapshot", snapshot.description());
+        settings.put("qemuRestore", "not run: " + RestoreSystems.qemuRestoreNotRun());
         List<BenchResult.SystemResult> results = new ArrayList<>();
         for (String id : systems) {
-            BenchSystem sys = create(id, setup);
+            BenchSystem sys = create(id, setup, snapshot);
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
         Map<String, Object> exitPath = exitPathExits > 0
                 ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), kvmProbe, progress) : null;
-        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB);
+        List<DensityBench.Result> densityResults = new ArrayList<>();
+        if (densityN > 0) {
+            settings.put("density", Map.of("instances", densityN, "systems", densitySystems, "idleSeconds", densityIdle));
+            DensityBench d = new DensityBench(setup, snapshot, densityN, densityIdle, progress);
+            for (String id : densitySystems) {
+                densityResults.add(d.run(id));
+            }
+        }
+        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB, densityResults);
 
         System.out.print(Reports.table(result));
         System.out.flush();
@@ -203,7 +246,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchSystem.Setup setup(long mem, CpuProfile profile, Path work, long timeoutS) {
-        boolean needImage = systems.stream().anyMatch(s -> List.of("jvmm", "jvmm-warm", "crun", "runc", "qemu").contains(s));
+        boolean needImage = systems.stream().anyMatch(s -> List.of("jvmm", "jvmm-warm", "crun", "runc", "qemu").contains(s))
+                || (density != null && densitySystems.stream().anyMatch(s -> s.equals("crun") || s.equals("runc")));
         Path k = kernel;
         Path rd = initrd;
         Path b = bundle;
@@ -223,13 +267,15 @@ public final class BenchCommand implements Callable<Integer> {
         return new BenchSystem.Setup(k, rd, b, command, mem, profile, javaCommand(), work, timeoutS);
     }
 
-    private BenchSystem create(String id, BenchSystem.Setup setup) {
+    private BenchSystem create(String id, BenchSystem.Setup setup, GuestSnapshot snapshot) {
         return switch (id) {
             case "java" -> new JvmmSystems.JavaVersion(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);
             case "jvmm-warm" -> new JvmmSystems.Warm(setup, true);
+            case "jvmm-restore" -> new RestoreSystems.Cold(setup, snapshot);
+            case "jvmm-restore-warm" -> new RestoreSystems.Warm(setup, snapshot);
             case "crun", "runc" -> new ContainerSystem(setup, id);
             case "qemu" -> new QemuSystem(setup, qemuCpu);
             default -> throw new UserError("unknown system " + id);
@@ -251,8 +297,9 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.begin(sys.id(), n, warm ? warmups : runs, warm);
                 Sample s = sys.run(n, warm, progress);
                 samples.add(s);
-                progress.end(String.format(Locale.ROOT, "%s%s, total %s, CPU %s", s.status() == 0 ? "ok" : "FAILED (status " + s.status() + ")",
-                        s.readyMs() != null ? ", /init ready at " + Reports.ms(s.readyMs()) : "", Reports.ms(s.totalMs()),
+                progress.end(String.format(Locale.ROOT, "%s%s%s, total %s, CPU %s", s.status() == 0 ? "ok" : "FAILED (status " + s.status() + ")",
+                        s.readyMs() != null ? ", /init ready at " + Reports.ms(s.readyMs()) : "",
+                        s.replyMs() != null ? ", reply at " + Reports.ms(s.replyMs()) : "", Reports.ms(s.totalMs()),
                         s.cpuMs() == null ? "-" : Reports.ms(s.cpuMs())));
                 if (s.status() != 0 && !warm && samples.stream().noneMatch(x -> x.status() == 0)) {
                     error = "run " + n + " failed (status " + s.status() + ")";

@@ -133,6 +133,9 @@ public final class BenchTimings implements MachineListener {
         if (console.readyNanos() >= 0) {
             events.put("init-ready", console.readyNanos());
         }
+        if (console.replyNanos() >= 0) {
+            events.put("reply", console.replyNanos());
+        }
         BootTimer.BootTime boot = bootTime;
         if (e != null && boot != null) {
             events.put("boot-timer", e.buildStartNanos() + boot.sinceBuildStart().toNanos());
@@ -147,6 +150,11 @@ public final class BenchTimings implements MachineListener {
     ProcFs.MemoryReading memory() {
         Ended e = ended;
         return e == null ? null : e.memory();
+    }
+
+    /** When the guest answered {@link ConsoleMarkers#TYPED_COMMAND}, nanoTime, or -1. */
+    long replyNanos() {
+        return console.replyNanos();
     }
 
     /** The guest's last complete console line (for progress output). */
@@ -173,6 +181,7 @@ public final class BenchTimings implements MachineListener {
             mem.put("totalRssKiB", e.memory().totalRssKiB());
             mem.put("guestRssKiB", e.memory().guestRssKiB());
             mem.put("vmmRssKiB", e.memory().vmmRssKiB());
+            mem.put("guestWrittenKiB", e.memory().guestWrittenKiB());
             m.put("memory", mem);
         } else {
             m.put("memoryError", e.memoryError());
