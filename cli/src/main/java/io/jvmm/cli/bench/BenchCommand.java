@@ -96,8 +96,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--exit-path", paramLabel = "N", defaultValue = "100000", description = "Port-I/O exits for the exit-path figure (0: skip). Default: ${DEFAULT-VALUE}.")
     int exitPathExits;
 
-    @Option(names = "--kvm-probe", paramLabel = "FILE", defaultValue = "/tmp/kvm-probe", description = "A C program to compare the exit path with: `FILE pio N` prints 'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--kvm-probe", paramLabel = "FILE", description = "A C program to compare the exit path with: `FILE pio N` prints "
+            + "'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: jvmm's own exit-path-floor.c, built with gcc "
+            + "when gcc is present (skipped, and said so, when not).")
     Path kvmProbe;
+
+    @Option(names = "--install", description = "Install the missing programs the chosen systems compare against (crun, "
+            + "runc, qemu-system-x86, gcc for the exit path's C floor) with apt-get first, as `jvmm images build` installs "
+            + "its packages. Without it, the bench prints the install line and reports those systems as not run.")
+    boolean install;
 
     @Option(names = "--qemu-cpu", paramLabel = "MODEL", description = "QEMU -cpu (default: host on hardware KVM, '" + QemuSystem.EMULATING_HOST_CPU + "' on emulating hosts).")
     String qemuCpu;
@@ -145,6 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UserError(out + ": directory " + dir + " is not writable");
             }
         }
+        installOrTell(progress);
         Map<String, Object> host = HostDescription.describe();
         boolean emulating = "emulating".equals(host.get("kvm"));
         int measuredRuns = runs != null ? runs : emulating ? 3 : 10;
@@ -214,8 +222,12 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
-        Map<String, Object> exitPath = exitPathExits > 0
-                ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), kvmProbe, progress) : null;
+        Map<String, Object> exitPath = null;
+        if (exitPathExits > 0) {
+            StringBuilder why = new StringBuilder();
+            Path probe = kvmProbe != null ? kvmProbe : ExitPathFloor.build(work, why);
+            exitPath = ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), probe, why.toString(), progress);
+        }
         List<DensityBench.Result> densityResults = new ArrayList<>();
         if (densityN > 0) {
             settings.put("density", Map.of("instances", densityN, "systems", densitySystems, "idleSeconds", densityIdle));
@@ -237,6 +249,50 @@ public final class BenchCommand implements Callable<Integer> {
             progress.note("report written to " + report);
         }
         return results.stream().anyMatch(r -> r.error() != null) ? 1 : 0;
+    }
+
+    /** Debian packages of the programs the chosen systems need that are not on PATH (program → package). */
+    List<String> missingPackages() {
+        Map<String, String> need = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>(systems);
+        if (density != null) {
+            all.addAll(densitySystems);
+        }
+        for (String s : all) {
+            switch (s) {
+                case "crun", "runc" -> need.put(s, s);
+                case "qemu" -> need.put("qemu-system-x86_64", "qemu-system-x86");
+                default -> { }
+            }
+        }
+        if (exitPathExits > 0 && kvmProbe == null) {
+            need.put("gcc", "gcc libc6-dev linux-libc-dev");
+        }
+        List<String> missing = new ArrayList<>();
+        need.forEach((program, pkg) -> {
+            if (Tools.which(program) == null) {
+                missing.addAll(List.of(pkg.split(" ")));
+            }
+        });
+        return missing;
+    }
+
+    private void installOrTell(Progress progress) {
+        List<String> missing = missingPackages();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String line = "apt-get install -y " + String.join(" ", missing);
+        if (!install) {
+            progress.note("not installed here: " + String.join(" ", missing) + "; the systems that need them are reported "
+                    + "as not run. Install with `" + line + "`, or run jvmm bench --install");
+            return;
+        }
+        try {
+            io.jvmm.images.HostPackages.ensure(missing, progress::note);
+        } catch (io.jvmm.images.ImageBuildException e) {
+            throw new UserError("--install: " + e.getMessage());
+        }
     }
 
     private static List<String> argsAfterBench(String[] args) {

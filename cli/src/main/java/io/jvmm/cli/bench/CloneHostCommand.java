@@ -30,12 +30,14 @@ import java.util.concurrent.TimeUnit;
  *   jvmm-clone I replied MS           (ms since this command started, one line per clone)
  *   jvmm-clones: all N replied MS
  * </pre>
+ * (and {@code jvmm-clones: typed again into I} when clone I was quiet for 5 s without answering),
  * then keeps them running, idle, until its stdin ends, and stops and closes them all. The benchmark measures
  * this process from outside (its cgroup, smaps, CPU time).
  */
 @Command(name = "bench-clones", hidden = true, description = "Restore N clones of a snapshot in one process (used by jvmm bench --density).")
 public final class CloneHostCommand implements Callable<Integer> {
     static final String ALL_REPLIED = "jvmm-clones: all ";
+    static final String RETYPED = "jvmm-clones: typed again into ";
 
     @Option(names = "--restore", required = true, paramLabel = "DIR")
     Path dir;
@@ -88,6 +90,9 @@ public final class CloneHostCommand implements Callable<Integer> {
                             replied++;
                             last = Math.max(last, r);
                             System.out.printf(Locale.ROOT, "jvmm-clone %d replied %.3f%n", i, (r - t0) / 1e6);
+                        } else if (!told[i] && RestoreSystems.retypeDue(timings.get(i))) {
+                            System.out.println(RETYPED + i + " (quiet without answering)");
+                            RestoreSystems.type(clones.get(i), ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                         } else if (!told[i] && clones.get(i).state() == MachineState.STOPPED) {
                             System.err.println("jvmm bench-clones: clone " + i + " stopped before it replied");
                             return 1;

@@ -45,6 +45,7 @@ final class DensityBench {
      *
      * @param allRepliedMs          first start to the last instance's answer
      * @param repliesMs             each instance's answer, ms since the first start
+     * @param retypes               how often the command was typed again into a quiet instance that had not answered
      * @param memAvailableBeforeKiB host MemAvailable just before the first start
      * @param memAvailableAfterKiB  host MemAvailable at the end of the idle period (all N running)
      * @param cgroupPeakSumKiB      sum of the instances' memory cgroup peaks (one cgroup for the clone process)
@@ -55,7 +56,7 @@ final class DensityBench {
      * @param vmmRssKiB             jvmm: resident memory of the VMM process(es) other than guest RAM
      */
     record Result(String id, String title, String method, String unavailable, String error, int instances,
-                  double idleSeconds, Double allRepliedMs, List<Double> repliesMs, Long memAvailableBeforeKiB,
+                  double idleSeconds, Double allRepliedMs, List<Double> repliesMs, int retypes, Long memAvailableBeforeKiB,
                   Long memAvailableAfterKiB, Long cgroupPeakSumKiB, Long idleCpuMs, Long guestRssKiB,
                   Long guestWrittenKiB, Long vmmRssKiB) {
         /** Host memory the N took: the fall of MemAvailable. */
@@ -103,6 +104,7 @@ final class DensityBench {
             m.put("idleSeconds", idleSeconds);
             m.put("allRepliedMs", allRepliedMs);
             m.put("repliesMs", repliesMs);
+            m.put("retypes", retypes);
             m.put("memAvailableBeforeKiB", memAvailableBeforeKiB);
             m.put("memAvailableAfterKiB", memAvailableAfterKiB);
             m.put("hostMemoryKiB", hostMemoryKiB());
@@ -156,7 +158,7 @@ final class DensityBench {
         };
         if (unavailable != null) {
             progress.note("density " + id + ": not run: " + unavailable);
-            return new Result(id, title(id), method(id), unavailable, null, count, idleSeconds, null, List.of(), null, null,
+            return new Result(id, title(id), method(id), unavailable, null, count, idleSeconds, null, List.of(), 0, null, null,
                     null, null, null, null, null);
         }
         List<LiveChild> children = new ArrayList<>();
@@ -165,7 +167,7 @@ final class DensityBench {
         } catch (Exception e) {
             String error = e.getClass().getSimpleName() + ": " + e.getMessage();
             progress.note("density " + id + ": stopped: " + error);
-            return new Result(id, title(id), method(id), null, error, count, idleSeconds, null, List.of(), null, null,
+            return new Result(id, title(id), method(id), null, error, count, idleSeconds, null, List.of(), 0, null, null,
                     null, null, null, null, null);
         } finally {
             for (LiveChild c : children) {
@@ -184,6 +186,7 @@ final class DensityBench {
         List<Double> replies = new ArrayList<>();
         Double allReplied;
         List<ContainerSystem> runtimes = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger cloneRetypes = new java.util.concurrent.atomic.AtomicInteger();
         switch (id) {
             case "jvmm-clones" -> {
                 AtomicLong all = new AtomicLong(-1);
@@ -195,6 +198,8 @@ final class DensityBench {
                     if (line.startsWith("jvmm-clone ")) {
                         String[] f = line.split(" ");
                         childReplies.add(Double.parseDouble(f[f.length - 1]));
+                    } else if (line.startsWith(CloneHostCommand.RETYPED)) {
+                        cloneRetypes.incrementAndGet();
                     } else if (line.startsWith(CloneHostCommand.ALL_REPLIED)) {
                         all.set(System.nanoTime());
                     }
@@ -290,13 +295,17 @@ final class DensityBench {
         for (ContainerSystem rt : runtimes) {
             rt.deleteAll();
         }
-        return new Result(id, title(id), method(id), null, null, count, idleWall, allReplied, replies, memBefore, memAfter,
+        int retypes = cloneRetypes.get();
+        for (LiveChild c : children) {
+            retypes += c.retypes();
+        }
+        return new Result(id, title(id), method(id), null, null, count, idleWall, allReplied, replies, retypes, memBefore, memAfter,
                 peakSum, cpu1 - cpu0, guestRss, guestDirty, vmmRss);
     }
 
     /** Waits for every child's answer; returns the last one, ms since {@code t0}. */
     private static double awaitReplies(List<LiveChild> children, long t0, long timeoutNanos, List<Double> replies)
-            throws InterruptedException {
+            throws InterruptedException, java.io.IOException {
         long last = t0;
         for (LiveChild c : children) {
             long r = c.awaitReply(t0 + timeoutNanos);

@@ -29,6 +29,8 @@ final class LiveChild implements AutoCloseable {
     private final long startEpochNanos;
     private final Thread out;
     private final Thread err;
+    private volatile long lastOutputNanos;
+    private volatile int retypes;
 
     private LiveChild(List<String> cmd, MemoryCgroup cgroup, String cgroupNote, Consumer<String> lines) throws IOException {
         this.cgroup = cgroup;
@@ -36,9 +38,11 @@ final class LiveChild implements AutoCloseable {
         java.time.Instant epoch = java.time.Instant.now();
         this.startEpochNanos = epoch.getEpochSecond() * 1_000_000_000L + epoch.getNano();
         this.startNanos = System.nanoTime();
+        this.lastOutputNanos = startNanos;
         this.process = new ProcessBuilder(cgroup != null ? cgroup.wrap(cmd) : cmd).start();
         this.stdin = process.getOutputStream();
         this.out = Thread.ofPlatform().name("live-stdout").daemon().start(() -> readLines(process.getInputStream(), l -> {
+            lastOutputNanos = System.nanoTime();
             console.line(l);
             if (lines != null) {
                 lines.accept(l);
@@ -94,12 +98,20 @@ final class LiveChild implements AutoCloseable {
 
     /**
      * Waits until the child has answered the typed command, it ended, or {@code deadlineNanos} (nanoTime).
+     * When it has printed nothing for {@link #RETYPE_AFTER_QUIET_NANOS} and not answered, the command is typed
+     * again (counted in {@link #retypes()}): a guest restored from a snapshot taken before its shell was up can
+     * lose what was typed before the shell read its terminal.
      *
      * @return the answer's time, nanoTime, or -1
      */
-    long awaitReply(long deadlineNanos) throws InterruptedException {
+    long awaitReply(long deadlineNanos) throws InterruptedException, IOException {
         while (console.replyNanos() < 0 && process.isAlive() && System.nanoTime() - deadlineNanos < 0) {
             Thread.sleep(5);
+            if (System.nanoTime() - lastOutputNanos > RETYPE_AFTER_QUIET_NANOS && console.replyNanos() < 0) {
+                retypes++;
+                lastOutputNanos = System.nanoTime();
+                type(ConsoleMarkers.TYPED_COMMAND);
+            }
         }
         if (console.replyNanos() < 0 && !process.isAlive()) {
             out.join(1000);   // the answer may be the last thing it printed
@@ -118,6 +130,14 @@ final class LiveChild implements AutoCloseable {
         out.join(2000);
         err.join(2000);
         return process.exitValue();
+    }
+
+    /** How long a guest that has not answered must be quiet before the command is typed again. */
+    static final long RETYPE_AFTER_QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** How often {@link #awaitReply} typed the command again. */
+    int retypes() {
+        return retypes;
     }
 
     long startNanos() {

@@ -196,6 +196,12 @@ final class Reports {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
+        for (DensityBench.Result d : r.density()) {
+            if (d.retypes() > 0) {
+                sb.append("  ").append(d.id()).append(": the command was typed again ").append(d.retypes())
+                        .append(" time(s) into instances that were quiet for 5 s without answering\n");
+            }
+        }
         return sb.toString();
     }
 

@@ -47,6 +47,16 @@ final class RestoreSystems {
         return true;
     }
 
+    /**
+     * Whether to type the command again: no answer and the guest quiet for {@link LiveChild#RETYPE_AFTER_QUIET_NANOS}
+     * (a guest restored from a snapshot taken before its shell was up can lose what was typed before the shell
+     * read its terminal). Resets the quiet clock when it says yes.
+     */
+    static boolean retypeDue(BenchTimings t) {
+        return t.replyNanos() < 0 && System.nanoTime() - t.lastOutputNanos() > LiveChild.RETYPE_AFTER_QUIET_NANOS
+                && t.markRetyped();
+    }
+
     /** A new {@code jvmm run --restore DIR} process per run: JVM start, restore, the guest's reply, reboot, exit. */
     static final class Cold implements BenchSystem {
         private final BenchSystem.Setup setup;
@@ -97,6 +107,9 @@ final class RestoreSystems {
             try (LiveChild c = LiveChild.start(cmd, JvmmSystems.cgroupName(id(), index), null)) {
                 c.type(ConsoleMarkers.TYPED_COMMAND);
                 long reply = c.awaitReply(c.startNanos() + TimeUnit.SECONDS.toNanos(setup.timeoutSeconds()));
+                if (c.retypes() > 0) {
+                    progress.note(id() + ": the guest was quiet without answering: typed the command " + c.retypes() + " more time(s)");
+                }
                 if (reply >= 0) {
                     c.type(STOP_COMMAND);
                 } else {
@@ -187,9 +200,17 @@ final class RestoreSystems {
                 machine.addListener(timings);
                 machine.start();
                 replied = type(machine, ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
+                int retypes = 0;
                 while (replied && timings.replyNanos() < 0 && machine.state() != io.jvmm.core.lifecycle.MachineState.STOPPED
                         && System.nanoTime() - deadline < 0) {
                     Thread.sleep(1);
+                    if (retypeDue(timings)) {
+                        retypes++;
+                        type(machine, ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
+                    }
+                }
+                if (retypes > 0) {
+                    progress.note(id() + ": the guest was quiet without answering: typed the command " + retypes + " more time(s)");
                 }
                 replied = timings.replyNanos() >= 0;
                 if (!replied) {

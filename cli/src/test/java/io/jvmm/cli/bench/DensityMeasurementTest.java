@@ -126,7 +126,7 @@ class DensityMeasurementTest {
     @Test
     void resultArithmetic() {
         DensityBench.Result r = new DensityBench.Result("jvmm-clones", "t", "m", null, null, 4, 10.0, 1000.0,
-                List.of(500.0, 600.0, 700.0, 1000.0), 2_000_000L, 1_800_000L, 180_000L, 400L, 100_000L, 8_000L, 150_000L);
+                List.of(500.0, 600.0, 700.0, 1000.0), 0, 2_000_000L, 1_800_000L, 180_000L, 400L, 100_000L, 8_000L, 150_000L);
         assertEquals(200_000L, r.hostMemoryKiB());
         assertEquals(50_000.0, r.perInstanceKiB());
         assertEquals(45_000.0, r.cgroupPeakPerInstanceKiB());
@@ -135,7 +135,7 @@ class DensityMeasurementTest {
         assertEquals(1.0, r.idleCpuPercentPerInstance(), 1e-9);     // 400 ms over 10 s, 4 instances
         assertTrue(r.measured());
         DensityBench.Result missing = new DensityBench.Result("crun", "t", "m", "crun is not installed", null, 4, 10.0,
-                null, List.of(), null, null, null, null, null, null, null);
+                null, List.of(), 0, null, null, null, null, null, null, null);
         assertNull(missing.perInstanceKiB());
         assertNull(missing.instancesPerGiB());
         assertNull(missing.idleCpuPercentPerInstance());
