@@ -24,6 +24,7 @@ import io.jvmm.machine.MachineSpecException;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotFiles;
+import io.jvmm.machine.snapshot.StateFile;
 import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--snapshot-at", paramLabel = "WHEN",
             description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest has signalled it has booted (the boot timer) "
-                    + "and its console has then been quiet for 0.3 s (the default image's shell is at its prompt).")
+                    + "and its console has then printed and been quiet for 0.3 s (the default image's shell is at its prompt; at most 3 s).")
     String snapshotAt;
 
     @Option(names = "--snapshot-dir", paramLabel = "DIR",
@@ -171,6 +172,10 @@ final class RunCommand implements Callable<Integer> {
             return restore(processStart);
         }
         MachineSpec spec = spec();
+        if (snapshotDir != null) {
+            // Load the JSON code while the guest boots, not when the snapshot is due (hundreds of ms in a cold JVM).
+            Thread.ofPlatform().name("snapshot-warm-up").daemon(true).start(StateFile::warmUp);
+        }
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             OutputStream consoleOut = new FileOutputStream(FileDescriptor.out);
             Machine machine;
@@ -235,19 +240,21 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** How long the console must have been quiet after the boot timer fired for the guest to count as ready. */
+    /** How long the console must have been quiet, after printing something since the boot timer fired. */
     static final Duration READY_QUIET = Duration.ofMillis(300);
-    /** The longest --snapshot-at ready waits for that quiet once the timer fired. */
-    static final Duration READY_QUIET_MAX_WAIT = Duration.ofSeconds(10);
+    /** The longest --snapshot-at ready waits after the timer fired (for a guest that prints nothing more). */
+    static final Duration READY_MAX_WAIT = Duration.ofSeconds(3);
 
     /**
-     * Snapshots once the guest is ready: its boot timer fired (the default image's shell signals it just
-     * before its first prompt) and then its console has been quiet for {@link #READY_QUIET} (the prompt is
-     * out and the guest waits for input), so a restore resumes at the prompt. On a thread of its own (the
-     * timer fires on a vCPU's).
+     * Snapshots once the guest is ready for input: its boot timer fired (the default image's shell signals
+     * it from its start-up script, just before its first prompt), then the console printed something (the
+     * prompt) and has been quiet for {@link #READY_QUIET} since — so a restore resumes at the prompt rather
+     * than in the signalling process's exit, which takes the emulated kernel of some hosts a second. A guest
+     * that prints nothing after its signal is snapshotted {@link #READY_MAX_WAIT} after it. On a thread of
+     * its own (the timer fires on a vCPU's).
      */
     private MachineListener snapshotWhenReady(Machine machine) {
-        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
         return new MachineListener() {
             @Override
             public void consoleOutput(byte[] data, int offset, int length) {
@@ -259,9 +266,14 @@ final class RunCommand implements Callable<Integer> {
                 long fired = System.nanoTime();
                 Thread.ofPlatform().name("snapshot-wait").daemon(true).start(() -> {
                     try {
-                        long now;
-                        while ((now = System.nanoTime()) - lastOutput.get() < READY_QUIET.toNanos()
-                                && now - fired < READY_QUIET_MAX_WAIT.toNanos()) {
+                        while (true) {
+                            long now = System.nanoTime();
+                            long last = lastOutput.get();
+                            boolean printedThenQuiet = last != Long.MIN_VALUE && last - fired > 0
+                                    && now - last >= READY_QUIET.toNanos();
+                            if (printedThenQuiet || now - fired >= READY_MAX_WAIT.toNanos()) {
+                                break;
+                            }
                             Thread.sleep(20);
                         }
                     } catch (InterruptedException e) {
@@ -288,8 +300,11 @@ final class RunCommand implements Callable<Integer> {
         Thread.ofPlatform().name("snapshot").daemon(true).start(() -> {
             try {
                 Machine.SnapshotResult r = machine.snapshot(snapshotDir, !stopAfter);
-                System.err.printf("\r\njvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data)\r\n",
-                        r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20);
+                System.err.printf("\r\njvmm: snapshot in %s (%.1f ms; memory file %d MiB, %d MiB of it data; pause %.1f ms,"
+                                + " vCPU and VM state %.1f ms, memory %.1f ms, devices and state file %.1f ms)\r\n",
+                        r.dir(), r.total().toNanos() / 1e6, r.memoryBytes() >> 20, r.memoryDataBytes() >> 20,
+                        r.pause().toNanos() / 1e6, r.state().toNanos() / 1e6, r.memory().toNanos() / 1e6,
+                        (r.total().minus(r.pause()).minus(r.state()).minus(r.memory())).toNanos() / 1e6);
                 if (stopAfter) {
                     machine.stop(MachineExit.ok("snapshot taken (--exit-after-snapshot)"));
                 }

@@ -71,6 +71,8 @@ public final class Machine implements AutoCloseable {
     private final SnapshotState.MachineConfig config;
     /** A restored machine's last step, once every vCPU's state is restored and before they run (null when built). */
     private volatile Runnable afterVcpuRestore;
+    /** Built by {@link #restore}: its boot timer holds the snapshotted machine's boot time. */
+    private boolean restored;
     private final long buildStartNanos;
     private volatile long firstRunNanos;
     private final MachineListeners listeners;
@@ -340,8 +342,18 @@ public final class Machine implements AutoCloseable {
      */
     public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, RestoreOptions options,
                                   OutputStream consoleOut, long processStartNanos) {
+        return restore(hypervisor, files, null, options, consoleOut, processStartNanos);
+    }
+
+    /**
+     * {@link #restore(Hypervisor, SnapshotFiles, RestoreOptions, OutputStream, long)} from a state already read
+     * with {@link StateFile#read(SnapshotFiles)} of the same files: clones restored in one process read and
+     * check the state file once. The memory file's size is checked again.
+     */
+    public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, SnapshotState alreadyRead,
+                                  RestoreOptions options, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
-        SnapshotState state = StateFile.read(files);
+        SnapshotState state = alreadyRead != null ? StateFile.checkMemoryFile(files, alreadyRead) : StateFile.read(files);
         SavedDevices saved = SavedDevices.of(state, files.stateFile().toString());
         int maxVcpus = hypervisor.maxVcpus();
         if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {
@@ -393,6 +405,7 @@ public final class Machine implements AutoCloseable {
             // not have reached the irqchip's saved state (irqfd injection is asynchronous), so COM1 gets one edge
             // (if nothing is pending the guest's driver finds UART_IIR_NO_INT and returns); and each virtio queue
             // is looked at once for a notification that was in flight.
+            m.restored = true;
             m.afterVcpuRestore = config.irqchip() ? () -> {
                 com1.trigger();
                 virtio.kickQueues();
@@ -533,7 +546,8 @@ public final class Machine implements AutoCloseable {
                     + "VM build took %.1f ms%n", (firstExit - firstRunNanos) / 1e6, (firstRunNanos - buildStartNanos) / 1e6));
         }
         bootTime().ifPresentOrElse(
-                t -> sb.append(String.format("boot time: %.1f ms since process start, %.1f ms since VM build start%n",
+                t -> sb.append(String.format("boot time%s: %.1f ms since process start, %.1f ms since VM build start%n",
+                        restored ? " (of the machine that was snapshotted, in its process)" : "",
                         t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6)),
                 () -> sb.append("boot time: the guest did not signal boot completion\n"));
         sb.append(vm.stats().format());

@@ -40,6 +40,22 @@ class ConsoleInputTest {
         assertEquals(3, input.pendingBytes(), "what the guest did not take is held, not dropped");
     }
 
+    @Test
+    @Timeout(30)
+    void ctrlASAsksForASnapshotAndTheTypingGoesOn() throws Exception {
+        CountDownLatch snapshot = new CountDownLatch(2);
+        CountDownLatch quit = new CountDownLatch(1);
+        NeverDrains port = new NeverDrains();
+        byte[] typed = "ls\u0001s\r\u0001S\u0001x".getBytes(StandardCharsets.US_ASCII);
+        ConsoleInput input = new ConsoleInput(new ByteArrayInputStream(typed), port, () -> 0, true, quit::countDown,
+                snapshot::countDown);
+        input.start();
+        assertTrue(snapshot.await(10, TimeUnit.SECONDS), "two Ctrl-A s, two snapshot requests");
+        assertTrue(quit.await(10, TimeUnit.SECONDS));
+        input.stop();
+        assertEquals(3, input.pendingBytes(), "'ls' and CR for the guest; the escapes are not");
+    }
+
     /** A 16-byte FIFO that the test drains as a guest would, calling back as the port does. */
     static final class Fifo implements ConsoleInput.Offer {
         final ByteArrayOutputStream delivered = new ByteArrayOutputStream();

@@ -72,6 +72,23 @@ public final class StateFile {
     private StateFile() {
     }
 
+    /**
+     * Loads and links the code a snapshot's state file needs (Jackson's tree, writer and record binding,
+     * SHA-256) by writing and reading a small document: a VMM that will snapshot calls it early, on a
+     * thread of its own, so that the snapshot does not pay for it.
+     */
+    public static void warmUp() {
+        try {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("format", FORMAT).putObject("machine").put("cpus", 1);
+            checksum(JSON.readTree(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc)));
+            DeviceRecords.read(DeviceRecords.record("boot-timer", DeviceRecords.BOOT_TIMER,
+                    new io.jvmm.devices.legacy.BootTimerState(false, 0, 0)), io.jvmm.devices.legacy.BootTimerState.class, "warm-up");
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real snapshot reports its own errors
+        }
+    }
+
     /** Writes {@code state} to {@code dir}/state.json (through a temporary file and a rename). */
     public static void write(Path dir, SnapshotState state) throws IOException {
         write(SnapshotFiles.in(dir), state);
@@ -215,6 +232,19 @@ public final class StateFile {
             throw new SnapshotException("version: " + text + " is newer than this jvmm reads (up to " + MAJOR + "." + MINOR
                     + "); use a newer jvmm");
         }
+    }
+
+    /**
+     * Checks that {@code files}' memory file is as large as {@code state}'s guest memory (a state read
+     * earlier from {@code files}); returns {@code state}.
+     */
+    public static SnapshotState checkMemoryFile(SnapshotFiles files, SnapshotState state) {
+        try {
+            checkMemoryFile(files.memoryFile(), state.machine().memoryBytes());
+        } catch (SnapshotException e) {
+            throw new SnapshotException(files.stateFile() + ": " + e.getMessage());
+        }
+        return state;
     }
 
     static void checkMemoryFile(Path memory, long expected) {
