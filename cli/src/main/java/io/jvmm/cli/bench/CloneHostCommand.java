@@ -59,10 +59,17 @@ public final class CloneHostCommand implements Callable<Integer> {
         List<BenchTimings> timings = new ArrayList<>();
         try (Hypervisor hypervisor = Hypervisor.open()) {
             try {
+                SnapshotFiles files = SnapshotFiles.in(dir);
+                io.jvmm.machine.snapshot.SnapshotState state;
+                try {
+                    state = io.jvmm.machine.snapshot.StateFile.read(files);   // read and checked once for all clones
+                } catch (SnapshotException e) {
+                    throw new UserError(e.getMessage(), 1);
+                }
                 for (int i = 0; i < count; i++) {
                     Machine m;
                     try {
-                        m = Machine.restore(hypervisor, SnapshotFiles.in(dir), RestoreOptions.NONE, OutputStream.nullOutputStream(), t0);
+                        m = Machine.restore(hypervisor, files, state, RestoreOptions.NONE, OutputStream.nullOutputStream(), t0);
                     } catch (SnapshotException e) {
                         throw new UserError("clone " + i + ": " + e.getMessage(), 1);
                     }
