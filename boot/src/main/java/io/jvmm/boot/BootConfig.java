@@ -1,5 +1,7 @@
 package io.jvmm.boot;
 
+import io.jvmm.boot.acpi.AcpiPlatform;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,9 +9,16 @@ import java.util.Objects;
 
 /**
  * What to boot: kernel image bytes (bzImage or ELF vmlinux), optional initrd bytes (null: none), the
- * full kernel command line (see {@link KernelCmdline}) and the number of vCPUs.
+ * full kernel command line (see {@link KernelCmdline}), the number of vCPUs, the machine the ACPI tables
+ * describe (null: no ACPI tables) and whether to write the MP table (a kernel without ACPI finds its
+ * CPUs and IOAPIC there; one with ACPI reads the MADT instead).
  */
-public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus) {
+public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus, AcpiPlatform acpi, boolean mpTable) {
+
+    /** No ACPI tables; an MP table. */
+    public BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus) {
+        this(kernel, initrd, cmdline, cpus, null, true);
+    }
 
     public BootConfig {
         Objects.requireNonNull(kernel, "kernel");

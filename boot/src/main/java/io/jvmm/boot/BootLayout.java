@@ -19,6 +19,7 @@ import io.jvmm.core.memory.GuestAddress;
  *   0x0009_e000  MP configuration table   (reserved in e820 up to 0xa0000)
  *   0x0009_fc00  MP floating pointer      (found by Linux's scan of 639K..640K)
  *   0x000a_0000  legacy VGA/BIOS hole     (not RAM in e820)
+ *   0x000e_0000  ACPI tables: RSDP, XSDT, FADT, MADT, DSDT (io.jvmm.boot.acpi.AcpiTables; e820 reserved)
  *   0x0010_0000  HIMEM_START: kernel (bzImage at 1 MiB or pref_address; vmlinux at its p_paddr)
  *        ...     initrd, as high as allowed
  *   0xc000_0000  MMIO_START: boot timer, then virtio-mmio devices (0xc0001000 + n * 0x1000)

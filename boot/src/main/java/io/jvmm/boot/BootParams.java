@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>
  *  0x000 screen_info          0x40 bytes
- *  0x070 acpi_rsdp_addr       u64        (0: the kernel looks for ACPI itself)
+ *  0x070 acpi_rsdp_addr       u64        (0: the kernel scans for the RSDP itself)
  *  0x0c0 ext_ramdisk_image    u32        high 32 bits of ramdisk_image
  *  0x0c4 ext_ramdisk_size     u32        high 32 bits of ramdisk_size
  *  0x0c8 ext_cmd_line_ptr     u32        high 32 bits of cmd_line_ptr
@@ -39,8 +39,9 @@ public final class BootParams {
     public static final int OFF_E820_TABLE = 0x2d0;
 
     /** Values the loader fills into boot_params.hdr on top of the kernel's own header. */
+    /** Values the loader fills in on top of the kernel's own header; {@code acpiRsdpAddr} 0 when there are no ACPI tables. */
     public record Fields(long code32Start, GuestAddress cmdline, long cmdlineSize, long ramdiskImage,
-                         long ramdiskSize) {
+                         long ramdiskSize, long acpiRsdpAddr) {
     }
 
     /**
@@ -64,6 +65,7 @@ public final class BootParams {
         memory.writeInt(at.plus(OFF_EXT_RAMDISK_IMAGE), (int) (fields.ramdiskImage() >>> 32));
         memory.writeInt(at.plus(SetupHeader.OFF_RAMDISK_SIZE), (int) fields.ramdiskSize());
         memory.writeInt(at.plus(OFF_EXT_RAMDISK_SIZE), (int) (fields.ramdiskSize() >>> 32));
+        memory.writeLong(at.plus(OFF_ACPI_RSDP_ADDR), fields.acpiRsdpAddr());
         writeE820(memory, at, e820);
     }
 

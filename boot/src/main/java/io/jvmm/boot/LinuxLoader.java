@@ -1,5 +1,6 @@
 package io.jvmm.boot;
 
+import io.jvmm.boot.acpi.AcpiTables;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 import io.jvmm.core.memory.GuestRegion;
@@ -12,7 +13,7 @@ import java.util.List;
 /**
  * Loads a Linux kernel, initrd and command line into guest memory and returns the boot vCPU's state.
  * The one entry point the machine assembly calls. Writes, all in RAM below 1 MiB unless noted:
- * GDT/IDT, page tables (64-bit entry), zero page or PVH start info, command line, MP table; the
+ * GDT/IDT, page tables (64-bit entry), zero page or PVH start info, command line, MP table and/or ACPI tables; the
  * kernel at 1 MiB / pref_address / its p_paddr; the initrd high below the MMIO hole. See
  * {@link BootLayout} for the map.
  */
@@ -54,14 +55,14 @@ public final class LinuxLoader {
         elf.load(memory, image, ramEnd);
         Initrd initrd = Initrd.place(memory, config.initrd(), elf.end(), ramEnd, ramEnd - 1);
         memory.write(cmdline, KernelCmdline.encode(config.cmdline(), ELF_CMDLINE_SIZE));
-        MpTable.write(memory, config.cpus());
+        long rsdp = writeTables(memory, config);
         if (elf.pvhEntry().isPresent()) {
-            GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820);
+            GuestAddress info = PvhStartInfo.write(memory, cmdline, initrd.addr(), initrd.size(), e820, rsdp);
             CpuState cpu = CpuState.protectedMode32(memory, GuestAddress.of(elf.pvhEntry().getAsLong()), info);
             return result(BootResult.KernelFormat.ELF_PVH, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
         }
         BootParams.write(memory, BootLayout.ZERO_PAGE_START, BootParams.synthesizedHeader(),
-                new BootParams.Fields(elf.start(), cmdline, ELF_CMDLINE_SIZE, initrd.addr(), initrd.size()), e820);
+                new BootParams.Fields(elf.start(), cmdline, ELF_CMDLINE_SIZE, initrd.addr(), initrd.size(), rsdp), e820);
         CpuState cpu = CpuState.longMode(memory, GuestAddress.of(elf.entry()), BootLayout.ZERO_PAGE_START);
         return result(BootResult.KernelFormat.ELF_64, cpu, elf.start(), elf.end(), initrd, config.cmdline(), e820);
     }
@@ -74,12 +75,29 @@ public final class LinuxLoader {
         bz.load(memory, image);
         Initrd initrd = Initrd.place(memory, config.initrd(), bz.end(), ramEnd, header.initrdAddrMax());
         memory.write(cmdline, KernelCmdline.encode(config.cmdline(), header.cmdlineSize()));
-        MpTable.write(memory, config.cpus());
+        long rsdp = writeTables(memory, config);
         BootParams.write(memory, BootLayout.ZERO_PAGE_START, bz.headerBytes(image),
-                new BootParams.Fields(bz.loadAddress(), cmdline, header.cmdlineSize(), initrd.addr(), initrd.size()),
+                new BootParams.Fields(bz.loadAddress(), cmdline, header.cmdlineSize(), initrd.addr(), initrd.size(), rsdp),
                 e820);
         CpuState cpu = CpuState.longMode(memory, bz.entry64(), BootLayout.ZERO_PAGE_START);
         return result(BootResult.KernelFormat.BZIMAGE_64, cpu, bz.loadAddress(), bz.end(), initrd, config.cmdline(), e820);
+    }
+
+    /**
+     * The MP table when the config asks for it, and the ACPI tables when it has a platform for them;
+     * returns the RSDP's address, or 0 without ACPI tables.
+     */
+    private static long writeTables(GuestMemory memory, BootConfig config) {
+        if (config.mpTable()) {
+            MpTable.write(memory, config.cpus());
+        }
+        if (config.acpi() == null) {
+            return 0;
+        }
+        AcpiTables.Written acpi = AcpiTables.write(memory, config.acpi());
+        LOG.debug("ACPI tables: RSDP {}, XSDT {}, FADT {}, MADT {}, DSDT {}, end 0x{}", acpi.rsdp(), acpi.xsdt(),
+                acpi.fadt(), acpi.madt(), acpi.dsdt(), Long.toHexString(acpi.end()));
+        return acpi.rsdp().value();
     }
 
     /** True when {@code image} has the "HdrS" magic where a bzImage's setup header has it. */

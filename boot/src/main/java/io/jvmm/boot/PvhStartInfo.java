@@ -18,7 +18,7 @@ import java.util.List;
  *   0x0c nr_modules u32                      0x00 addr u64   0x08 size u64
  *   0x10 modlist_paddr u64                   0x10 type u32 (E820 types)  0x14 reserved u32
  *   0x18 cmdline_paddr u64
- *   0x20 rsdp_paddr u64 (0: no ACPI; the MP table describes the CPUs)
+ *   0x20 rsdp_paddr u64 (0: no ACPI tables; the MP table describes the CPUs)
  *   0x28 memmap_paddr u64
  *   0x30 memmap_entries u32   0x34 reserved u32
  * </pre>
@@ -44,10 +44,11 @@ public final class PvhStartInfo {
 
     /**
      * Writes the start info at {@link BootLayout#PVH_INFO_START}, one module (the initrd) when
-     * {@code initrdSize} > 0, and the memory map; returns the start info's address (for ebx).
+     * {@code initrdSize} > 0, and the memory map; {@code rsdp} is the ACPI RSDP's address (0: none). Returns
+     * the start info's address (for ebx).
      */
     public static GuestAddress write(GuestMemory memory, GuestAddress cmdline, long initrdAddr, long initrdSize,
-                                     List<E820.Entry> e820) {
+                                     List<E820.Entry> e820, long rsdp) {
         GuestAddress info = BootLayout.PVH_INFO_START;
         GuestAddress modlist = BootLayout.PVH_MODLIST_START;
         GuestAddress memmap = BootLayout.PVH_MEMMAP_START;
@@ -59,7 +60,7 @@ public final class PvhStartInfo {
         memory.writeInt(info.plus(OFF_MAGIC), XEN_HVM_START_MAGIC_VALUE);
         memory.writeInt(info.plus(OFF_VERSION), VERSION);
         memory.writeLong(info.plus(OFF_CMDLINE_PADDR), cmdline.value());
-        memory.writeLong(info.plus(OFF_RSDP_PADDR), 0);
+        memory.writeLong(info.plus(OFF_RSDP_PADDR), rsdp);
         if (initrdSize > 0) {
             memory.slice(modlist, MODLIST_ENTRY_SIZE).fill((byte) 0);
             memory.writeLong(modlist, initrdAddr);

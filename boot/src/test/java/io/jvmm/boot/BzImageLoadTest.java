@@ -64,11 +64,12 @@ class BzImageLoadTest {
             assertEquals(cmdline, new String(cl, 0, cmdline.length(), StandardCharsets.US_ASCII));
             assertEquals(0, cl[cmdline.length()]);
 
-            // e820: RAM below the MP table, the reserved MP area, RAM from 1 MiB to the end
-            assertEquals(3, m.readU8(zp.plus(0x1e8)), "e820_entries");
+            // e820: RAM below the MP table, the reserved MP area, the reserved ACPI area, RAM from 1 MiB to the end
+            assertEquals(4, m.readU8(zp.plus(0x1e8)), "e820_entries");
             assertE820(m, 0, 0, 0x9e000, E820.E820_RAM);
             assertE820(m, 1, 0x9e000, 0x2000, E820.E820_RESERVED);
-            assertE820(m, 2, 0x100000, MEM - 0x100000, E820.E820_RAM);
+            assertE820(m, 2, 0xe0000, 0x20000, E820.E820_RESERVED);
+            assertE820(m, 3, 0x100000, MEM - 0x100000, E820.E820_RAM);
             assertEquals(0, m.readU8(zp.plus(0x1ef)), "sentinel");
 
             // boot CPU: 64-bit entry at load + 0x200, rsi = zero page

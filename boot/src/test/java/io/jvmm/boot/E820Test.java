@@ -17,6 +17,7 @@ class E820Test {
             assertEquals(List.of(
                     new E820.Entry(0, 0x9e000, E820_RAM),
                     new E820.Entry(0x9e000, 0x2000, E820_RESERVED),
+                    new E820.Entry(0xe0000, 0x20000, E820_RESERVED),
                     new E820.Entry(0x100000, (256L << 20) - 0x100000, E820_RAM)), E820.build(t.memory));
         }
     }
@@ -29,6 +30,7 @@ class E820Test {
             assertEquals(List.of(
                     new E820.Entry(0, 0x9e000, E820_RAM),
                     new E820.Entry(0x9e000, 0x2000, E820_RESERVED),
+                    new E820.Entry(0xe0000, 0x20000, E820_RESERVED),
                     new E820.Entry(0x100000, 0xc000_0000L - 0x100000, E820_RAM),
                     new E820.Entry(0x1_0000_0000L, 1L << 30, E820_RAM)), map);
             // Nothing in the MMIO hole, IOAPIC or LAPIC is RAM.

@@ -88,7 +88,7 @@ class ElfLoadTest {
             assertEquals(0xff, m.readU8(zp.plus(0x210)));
             assertEquals(0x20000, m.readInt(zp.plus(0x228)));
             assertEquals(100, m.readInt(zp.plus(0x21c)));
-            assertEquals(3, m.readU8(zp.plus(0x1e8)));
+            assertEquals(4, m.readU8(zp.plus(0x1e8)), "e820_entries (RAM, MP area, ACPI area, RAM)");
         }
     }
 

@@ -29,8 +29,9 @@ public final class ImagesCommand implements Runnable {
     @Command(name = "build", mixinStandardHelpOptions = true,
             description = "Build the guest images of a profile from Debian packages (reused when inputs are unchanged).")
     static final class Build implements Callable<Integer> {
-        @Option(names = "--profile", paramLabel = "minimal|debian", defaultValue = "minimal",
-                description = "Kernel profile (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--profile", paramLabel = "minimal|acpi|debian", defaultValue = "minimal",
+                description = "Kernel profile (default: ${DEFAULT-VALUE}; acpi: the minimal kernel with ACPI, devices found "
+                        + "through jvmm's ACPI tables only).")
         String profile;
 
         @Option(names = "--force", description = "Rebuild even when a cached image with the same inputs exists.")

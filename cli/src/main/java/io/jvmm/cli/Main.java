@@ -4,14 +4,33 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
 /**
  * Entry point of the {@code jvmm} command. Logs go to stderr (WARN by default, {@code -v} INFO,
  * {@code -vv} DEBUG with stack traces); guest console output goes to stdout.
+ *
+ * <p>picocli builds a command's model by reflection over its annotations, which is a large part of a cold
+ * start; so only the subcommand named on the command line is added (all of them when none is named, for
+ * the usage message, {@code help} and the error that lists the known commands).
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "A virtual machine monitor for Linux/KVM.",
-        subcommands = {RunCommand.class, io.jvmm.cli.api.ServeCommand.class, ImagesCommand.class, SnapshotCommand.class, io.jvmm.cli.bench.BenchCommand.class, io.jvmm.cli.bench.CloneHostCommand.class, CommandLine.HelpCommand.class})
+        description = "A virtual machine monitor for Linux/KVM.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("run", RunCommand::new);
+        SUBCOMMANDS.put("serve", io.jvmm.cli.api.ServeCommand::new);
+        SUBCOMMANDS.put("images", ImagesCommand::new);
+        SUBCOMMANDS.put("snapshot", SnapshotCommand::new);
+        SUBCOMMANDS.put("bench", io.jvmm.cli.bench.BenchCommand::new);
+        SUBCOMMANDS.put("bench-clones", io.jvmm.cli.bench.CloneHostCommand::new);   // hidden: jvmm bench --density
+        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
 
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",
             scope = CommandLine.ScopeType.INHERIT)
@@ -25,15 +44,33 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the process exit status (for tests and the launcher). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::parameterError);
         return cl.execute(args);
     }
 
+    /** The command line with the subcommand {@code args} names, or with all of them. */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        String named = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {   // the first word that is not an option of jvmm itself (-v, -h, -V)
+                named = a;
+                break;
+            }
+        }
+        if (named != null && !named.equals("help") && SUBCOMMANDS.containsKey(named)) {
+            cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
+        } else {
+            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
+        return cl;
+    }
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        commandLine().usage(System.out);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

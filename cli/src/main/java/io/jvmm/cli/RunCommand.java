@@ -106,12 +106,24 @@ final class RunCommand implements Callable<Integer> {
                     + "writes to that disk go to a copy-on-write overlay discarded at exit (a --disk PATH is always written in place).")
     boolean keepDiskChanges;
 
+    @Option(names = "--image", paramLabel = "PROFILE", defaultValue = "minimal",
+            description = "With no --kernel: boot the cached guest image of this profile (default: ${DEFAULT-VALUE}; "
+                    + "acpi: the minimal kernel built with ACPI, which finds its devices in jvmm's ACPI tables; "
+                    + "built first if need be, see jvmm images build --profile).")
+    String image;
+
     @Option(names = "--net", paramLabel = "tap=NAME[,mac=MAC]",
             description = "A virtio-net interface on host TAP NAME (repeatable); jvmm creates the TAP when run as root and it does not exist.")
     List<String> nets = List.of();
 
     @Option(names = "--rng", description = "A virtio-rng device fed from the host's SecureRandom.")
     boolean rng;
+
+    @Option(names = "--acpi", paramLabel = "on|off", defaultValue = "on",
+            description = {"ACPI tables for a Linux guest (default: ${DEFAULT-VALUE}): the devices in a DSDT, the CPUs in a MADT, "
+                    + "poweroff and reboot through the FADT's registers. A vmlinux whose symbols show ACPI then gets no MP "
+                    + "table and no virtio_mmio.device= words; any other kernel gets them too. 'off': MP table and words only."})
+    String acpi;
 
     @Option(names = "--profile-guest", paramLabel = "MS", arity = "0..1", fallbackValue = "10",
             description = "Sample each vCPU's RIP every MS milliseconds (default 10) and print the top kernel functions on exit.")
@@ -120,6 +132,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--system-map", paramLabel = "FILE",
             description = "System.map naming the functions in --profile-guest (default: System.map beside the kernel).")
     Path systemMap;
+
+    @Option(names = "--no-seccomp", description = "Do not install the seccomp filter that refuses execve, fork, ptrace, mount and "
+            + "other calls a running VMM never makes (see docs/security.md).")
+    boolean noSeccomp;
 
     @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Hypervisor.DEV_KVM, hidden = true,
             description = "The KVM device (for tests of the error paths).")
@@ -130,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--snapshot-at", paramLabel = "WHEN",
             description = "Take a snapshot into --snapshot-dir: 'ready' = when the guest has signalled it has booted (the boot timer) "
-                    + "and its console has then printed and been quiet for 0.3 s (the default image's shell is at its prompt; at most 3 s).")
+                    + "(the default image's shell signals just before its first prompt).")
     String snapshotAt;
 
     @Option(names = "--snapshot-dir", paramLabel = "DIR",
@@ -152,7 +168,8 @@ final class RunCommand implements Callable<Integer> {
     Path configFile;
 
     /** The options that may go with --config-file: they shape how jvmm runs, not the machine. */
-    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device");
+    private static final Set<String> WITH_CONFIG_FILE = Set.of("--config-file", "--stats", "--timeout", "--kvm-device",
+            "--no-seccomp");
 
     @Spec
     CommandSpec commandSpec;
@@ -213,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
             for (var o : commandSpec.commandLine().getParseResult().matchedOptions()) {
                 if (!WITH_CONFIG_FILE.contains(o.longestName())) {
                     throw new UserError("--config-file describes the whole VM: " + o.longestName()
-                            + " cannot be combined with it (only --stats and --timeout can)");
+                            + " cannot be combined with it (only --stats, --timeout and --no-seccomp can)");
                 }
             }
         }
@@ -240,47 +257,19 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** How long the console must have been quiet, after printing something since the boot timer fired. */
-    static final Duration READY_QUIET = Duration.ofMillis(300);
-    /** The longest --snapshot-at ready waits after the timer fired (for a guest that prints nothing more). */
-    static final Duration READY_MAX_WAIT = Duration.ofSeconds(3);
-
     /**
-     * Snapshots once the guest is ready for input: its boot timer fired (the default image's shell signals
-     * it from its start-up script, just before its first prompt), then the console printed something (the
-     * prompt) and has been quiet for {@link #READY_QUIET} since — so a restore resumes at the prompt rather
-     * than in the signalling process's exit, which takes the emulated kernel of some hosts a second. A guest
-     * that prints nothing after its signal is snapshotted {@link #READY_MAX_WAIT} after it. On a thread of
-     * its own (the timer fires on a vCPU's).
+     * Snapshots when the guest signals it is ready: at its boot-timer write (the default image's shell
+     * signals from its start-up script, just before its first prompt). On a thread of its own (the timer
+     * fires on a vCPU's, which the snapshot pauses). Not later, at a moment of the host's choosing: a
+     * 2-vCPU guest snapshotted while both vCPUs were inside their timer interrupt (interrupts off) was seen
+     * to spend minutes in its tick after a restore (docs/snapshots.md), while every snapshot taken at the
+     * signal restored.
      */
     private MachineListener snapshotWhenReady(Machine machine) {
-        java.util.concurrent.atomic.AtomicLong lastOutput = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE);
         return new MachineListener() {
             @Override
-            public void consoleOutput(byte[] data, int offset, int length) {
-                lastOutput.set(System.nanoTime());
-            }
-
-            @Override
             public void bootTimerFired(BootTimer.BootTime time) {
-                long fired = System.nanoTime();
-                Thread.ofPlatform().name("snapshot-wait").daemon(true).start(() -> {
-                    try {
-                        while (true) {
-                            long now = System.nanoTime();
-                            long last = lastOutput.get();
-                            boolean printedThenQuiet = last != Long.MIN_VALUE && last - fired > 0
-                                    && now - last >= READY_QUIET.toNanos();
-                            if (printedThenQuiet || now - fired >= READY_MAX_WAIT.toNanos()) {
-                                break;
-                            }
-                            Thread.sleep(20);
-                        }
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    snapshotInBackground(machine, exitAfterSnapshot);
-                });
+                snapshotInBackground(machine, exitAfterSnapshot);
             }
         };
     }
@@ -392,6 +381,11 @@ final class RunCommand implements Callable<Integer> {
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
+            try {
+                VmmSeccomp.install(noSeccomp);
+            } catch (IllegalStateException e) {
+                throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
             machine.start();
             MachineExit exit = machine.awaitExit(timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ofDays(3650));
             if (exit == null) {
@@ -404,6 +398,9 @@ final class RunCommand implements Callable<Integer> {
                 terminal = null;
             }
             if (stats) {
+                if (exit != null) {
+                    System.err.println("guest ended: " + exit.reason());
+                }
                 System.err.print(machine.statsReport());
                 System.err.flush();
             }
@@ -456,7 +453,8 @@ final class RunCommand implements Callable<Integer> {
                 .cpuClear(cpuFeatures())
                 .cpuProfile(profile())
                 .exitTrace(exitTraceMode())
-                .rng(rng);
+                .rng(rng)
+                .acpi(SpecOptions.onOff(acpi, "--acpi"));
         if (cmdline != null) {
             b.cmdline(cmdline);
         }
@@ -485,15 +483,17 @@ final class RunCommand implements Callable<Integer> {
                     throw new UserError(e.getMessage());
                 }
             }
-            ImageSet image = defaultImage();
-            k = image.vmlinux();
-            rd = rd != null ? rd : image.initramfs();
+            ImageSet set = defaultImage(imageProfile());
+            k = set.vmlinux();
+            rd = rd != null ? rd : set.initramfs();
             if (systemMap == null) {
-                systemMap = image.systemMap();
+                systemMap = set.systemMap();
             }
             // The default guest's root disk is /dev/vda (its /payload is what the disk tests read). The
             // cached file must keep matching its manifest: the guest writes to an overlay unless asked.
-            b.firstDisk(new MachineSpec.DiskSpec(image.rootfs(), false, !keepDiskChanges));
+            b.firstDisk(new MachineSpec.DiskSpec(set.rootfs(), false, !keepDiskChanges));
+        } else if (!image.equals("minimal")) {
+            throw new UserError("--image boots a cached guest image; it does not go with --kernel");
         } else if (keepDiskChanges) {
             throw new UserError("--keep-disk-changes applies to the default image's root disk (no --kernel); "
                     + "a --disk PATH is always written in place");
@@ -532,12 +532,21 @@ final class RunCommand implements Callable<Integer> {
         return clear;
     }
 
-    private static ImageSet defaultImage() {
+    /** The --image profile; checked before anything is built. */
+    private Profile imageProfile() {
+        try {
+            return Profile.fromId(image);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--image: " + e.getMessage());
+        }
+    }
+
+    private static ImageSet defaultImage(Profile profile) {
         Path root = GuestImages.defaultCacheRoot();
-        return GuestImages.current(root, Profile.MINIMAL).orElseGet(() -> {
-            System.err.println("jvmm: no default guest image in " + root + " yet; building it (about 10 minutes) ...");
+        return GuestImages.current(root, profile).orElseGet(() -> {
+            System.err.println("jvmm: no " + profile.id() + " guest image in " + root + " yet; building it (about 10 minutes) ...");
             try {
-                return ImageBuilder.build(Profile.MINIMAL, root, false, line -> System.err.println("[images] " + line));
+                return ImageBuilder.build(profile, root, false, line -> System.err.println("[images] " + line));
             } catch (ImageBuildException e) {
                 throw new UserError("building the default guest image failed: " + e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }

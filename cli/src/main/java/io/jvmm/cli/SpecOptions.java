@@ -80,4 +80,13 @@ final class SpecOptions {
             default -> throw new UserError("--kernel-format must be auto, bzimage, elf or raw, got '" + text + "'");
         };
     }
+
+    /** {@code on} or {@code off}, for {@code option}. */
+    static boolean onOff(String text, String option) {
+        return switch (text) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new UserError(option + " must be on or off, got '" + text + "'");
+        };
+    }
 }

@@ -23,4 +23,14 @@ final class BootTestImage {
                 + ": run ./jvmm images build (CI does) to run the boot tests");
         return image;
     }
+
+    /** The cached image of the "acpi" profile; skips the calling test (saying how to build it) when missing. */
+    static ImageSet acpiOrSkip() {
+        Path kvm = Path.of("/dev/kvm");
+        assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: boot tests skipped");
+        ImageSet image = GuestImages.current(GuestImages.defaultCacheRoot(), Profile.ACPI).orElse(null);
+        assumeTrue(image != null, "no acpi guest image in " + GuestImages.defaultCacheRoot()
+                + ": run ./jvmm images build --profile acpi (CI does) to run the ACPI boot test");
+        return image;
+    }
 }

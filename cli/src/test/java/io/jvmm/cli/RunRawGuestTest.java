@@ -49,6 +49,21 @@ class RunRawGuestTest {
     }
 
     @Test
+    void theSeccompFilterIsInstalledBeforeTheGuestRunsUnlessAskedNot() throws Exception {
+        assumeKvm();
+        Path bin = Files.write(dir.resolve("hello.bin"), HELLO_REAL);
+        var r = JvmmProcess.run(60, null, "run", "-v", "--kernel-format", "raw", "--kernel", bin.toString());
+        assertEquals("hello\n", r.stdout(), r.stderr());
+        assertEquals(0, r.status(), r.stderr());
+        assertTrue(r.stderr().contains("seccomp filter installed on all threads"), r.stderr());
+        assertTrue(r.stderr().indexOf("seccomp filter installed") < r.stderr().indexOf("guest ended"), r.stderr());
+        var off = JvmmProcess.run(60, null, "run", "-v", "--no-seccomp", "--kernel-format", "raw", "--kernel", bin.toString());
+        assertEquals("hello\n", off.stdout(), off.stderr());
+        assertTrue(off.stderr().contains("no seccomp filter (--no-seccomp)"), off.stderr());
+        assertFalse(off.stderr().contains("seccomp filter installed"), off.stderr());
+    }
+
+    @Test
     void longModeHelloWithStats() throws Exception {
         assumeKvm();
         Path bin = Files.write(dir.resolve("long.bin"), HELLO_LONG);

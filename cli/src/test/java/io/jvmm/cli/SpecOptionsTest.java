@@ -22,6 +22,14 @@ class SpecOptionsTest {
     }
 
     @Test
+    void acpiOnOrOff() {
+        assertTrue(SpecOptions.onOff("on", "--acpi"));
+        assertEquals(false, SpecOptions.onOff("off", "--acpi"));
+        assertEquals("--acpi must be on or off, got 'yes'",
+                assertThrows(UserError.class, () -> SpecOptions.onOff("yes", "--acpi")).getMessage());
+    }
+
+    @Test
     void disks() {
         assertEquals(new MachineSpec.DiskSpec(Path.of("a.img"), false), SpecOptions.disk("a.img"));
         assertEquals(new MachineSpec.DiskSpec(Path.of("a.img"), true), SpecOptions.disk("a.img,ro"));

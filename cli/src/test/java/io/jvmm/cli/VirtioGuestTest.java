@@ -92,7 +92,8 @@ class VirtioGuestTest {
                 "ip link set eth0 up; ip addr add " + GUEST_IP + "/24 dev eth0; echo net-ready",
                 "(echo hello-from-guest; sleep 5) | nc -l -p 7777; echo net-done");
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
-        cmd.addAll(JvmmProcess.command("run", "--stats", "--timeout", Long.toString(TIMEOUT_S),
+        // -v: the log line of the seccomp filter (on by default), under which the whole boot runs.
+        cmd.addAll(JvmmProcess.command("run", "-v", "--stats", "--timeout", Long.toString(TIMEOUT_S),
                 "--disk", rw + "", "--disk", ro + ",ro", "--rng", "--net", "tap=jt0,mac=52:54:00:12:34:56",
                 "--append", "jvmm.cmd=\"" + guest + "\""));
         // --disk with the default image: the image's rootfs is vda, so pass the kernel explicitly instead.
@@ -117,6 +118,7 @@ class VirtioGuestTest {
         String all = String.join("\n", lines);
         String tail = (all.length() > 5000 ? all.substring(all.length() - 5000) : all) + "\n--- stderr:\n" + err.join();
         assertTrue(all.contains(payloadSha + "  /mnt/payload/data.bin"), "payload checksum:\n" + tail);
+        assertTrue(err.join().contains("seccomp filter installed on all threads"), "filter not installed:\n" + tail);
         assertTrue(all.contains("ro-write-refused"), "write to the read-only disk must fail:\n" + tail);
         assertTrue(all.matches("(?s).*rng=[0-9a-f]{32}.*") && !all.contains("rng=" + "00".repeat(16)), "hwrng:\n" + tail);
         assertEquals(0, ping, "the namespace pings the guest:\n" + tail);

@@ -54,7 +54,7 @@ public final class ImageBuilder {
         ImageCache cache = new ImageCache(cacheRoot, clock);
 
         List<String> packages = new ArrayList<>(List.of(BUSYBOX_PACKAGE, RootDisk.PACKAGE));
-        packages.addAll(profile == Profile.MINIMAL ? MinimalKernel.BUILD_PACKAGES
+        packages.addAll(profile.buildsKernel() ? MinimalKernel.BUILD_PACKAGES
                 : List.of("lz4", "xz-utils", "zstd", "gzip", "dpkg"));
         host.ensurePackages(packages, progress);
         Map<String, String> versions = new TreeMap<>();
@@ -77,8 +77,9 @@ public final class ImageBuilder {
             byte[] busybox = Files.readAllBytes(Path.of(BusyboxTree.HOST_BUSYBOX));
             String init = Resources.text(Resources.INIT);
             DebianKernel.Modules modules = DebianKernel.Modules.NONE;
-            if (profile == Profile.MINIMAL) {
-                new MinimalKernel(host, clock, progress).build(cache.workDir(), versions.get(MinimalKernel.SOURCE_PACKAGE), out);
+            if (profile.buildsKernel()) {
+                new MinimalKernel(host, clock, progress, kernelFragments(profile), treeSuffix(profile))
+                        .build(cache.workDir(), versions.get(MinimalKernel.SOURCE_PACKAGE), out);
             } else {
                 modules = debian.build(stockKernel, cache.workDir(), out);
             }
@@ -99,13 +100,29 @@ public final class ImageBuilder {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(Resources.INIT, Resources.load(Resources.INIT));
         files.put(Resources.BUNDLE_CONFIG, Resources.load(Resources.BUNDLE_CONFIG));
-        if (profile == Profile.MINIMAL) {
-            files.put(Resources.KERNEL_FRAGMENT, Resources.load(Resources.KERNEL_FRAGMENT));
+        if (profile.buildsKernel()) {
+            for (String fragment : kernelFragments(profile)) {
+                files.put(fragment, Resources.load(fragment));
+            }
             for (String p : Resources.KERNEL_PATCHES) {
                 files.put(p, Resources.load(p));
             }
         }
         return files;
+    }
+
+    /** The Kconfig fragments a profile's kernel merges over tinyconfig, later ones winning. */
+    static List<String> kernelFragments(Profile profile) {
+        return profile == Profile.ACPI ? List.of(Resources.KERNEL_FRAGMENT, Resources.KERNEL_ACPI_FRAGMENT)
+                : List.of(Resources.KERNEL_FRAGMENT);
+    }
+
+    /**
+     * Each kernel-building profile has a source tree of its own under work/, so that switching profiles does
+     * not rebuild everything, and two builds of different profiles never share one tree.
+     */
+    static String treeSuffix(Profile profile) {
+        return profile == Profile.MINIMAL ? "" : "-" + profile.id();
     }
 
     static void writeInitramfs(GuestTree tree, Path target) throws IOException {

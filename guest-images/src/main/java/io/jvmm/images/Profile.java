@@ -11,6 +11,12 @@ public enum Profile {
      */
     MINIMAL("minimal"),
     /**
+     * The minimal kernel with {@code kernel/acpi.config} merged over its fragment: CONFIG_ACPI, and no
+     * command-line virtio-mmio discovery, so it finds its devices through jvmm's ACPI tables alone and
+     * powers off through ACPI S5. Same source, patches, initramfs and root disk as {@link #MINIMAL}.
+     */
+    ACPI("acpi"),
+    /**
      * Debian's prebuilt cloud kernel ({@code linux-image-cloud-amd64}) with its virtio modules
      * loaded by /init. Its virtio-mmio driver finds devices only through ACPI.
      */
@@ -20,6 +26,11 @@ public enum Profile {
 
     Profile(String id) {
         this.id = id;
+    }
+
+    /** Whether the kernel is built from linux-source with jvmm's fragments (not Debian's prebuilt one). */
+    public boolean buildsKernel() {
+        return this != DEBIAN;
     }
 
     /** The name used on the command line and as the prefix of the cache directory. */

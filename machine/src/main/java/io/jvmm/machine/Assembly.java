@@ -3,11 +3,15 @@ package io.jvmm.machine;
 import io.jvmm.boot.BootConfig;
 import io.jvmm.boot.BootResult;
 import io.jvmm.boot.CpuState;
+import io.jvmm.boot.KernelAcpi;
 import io.jvmm.boot.LinuxLoader;
+import io.jvmm.boot.acpi.AcpiPlatform;
+import io.jvmm.boot.acpi.Dsdt;
 import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
+import io.jvmm.devices.legacy.AcpiPowerDevice;
 import io.jvmm.devices.legacy.BootTimer;
 import io.jvmm.devices.legacy.I8042;
 import io.jvmm.devices.legacy.I8042State;
@@ -27,13 +31,15 @@ import java.util.function.Consumer;
  * <pre>
  *   port 0x3f8-0x3ff  16550A UART (COM1), GSI 4 (only with an in-kernel irqchip)
  *   port 0x60-0x64    i8042 (reset line only)
+ *   port 0x600-0x601  ACPI sleep control + reset / sleep status registers (poweroff, reboot; see Fadt)
  *   MMIO 0xC0000000   boot timer (write 123 = "guest booted")
  *   MMIO 0xC0001000+  virtio-mmio devices, 4 KiB each, GSI 5.. (see VirtioDevices)
  * </pre>
  *
  * @param virtio  the virtio devices; the caller closes them (their back ends) with the machine
  * @param bootCpu the boot vCPU's first state
- * @param cmdline the kernel command line as loaded (the profile's words and the virtio entries added);
+ * @param cmdline the kernel command line as loaded (the profile's words and, unless ACPI describes the
+ *                devices, the virtio entries added);
  *                null for a raw binary, which has none
  */
 record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bootTimer, VirtioDevices virtio,
@@ -60,9 +66,20 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
                 return new Assembly(serial, legacy.i8042(), console, bootTimer, virtio, cpu, null);
             }
             String profileWords = spec.cpuProfile().cmdlineAdditions();
-            String line = spec.cmdline() + (profileWords.isEmpty() ? "" : " " + profileWords) + virtio.cmdline();
-            BootResult boot = LinuxLoader.load(wiring.memory(), new BootConfig(kernel, initrd, line, spec.cpus()));
+            // With ACPI tables, a kernel known to read them needs neither the MP table nor the command-line
+            // device words; any other kernel (no ACPI, or one that cannot be told: a bzImage) gets both as well.
+            KernelAcpi.Support support = KernelAcpi.of(kernel);
+            boolean legacyDiscovery = !spec.acpi() || support != KernelAcpi.Support.ACPI;
+            String line = spec.cmdline() + (profileWords.isEmpty() ? "" : " " + profileWords)
+                    + (legacyDiscovery ? virtio.cmdline() : "");
+            AcpiPlatform acpi = spec.acpi() ? new AcpiPlatform(spec.cpus(), virtio.windows(), Machine.COM1_PORT,
+                    Machine.COM1_GSI, Machine.I8042_PORT, Machine.ACPI_PM_PORT) : null;
+            BootResult boot = LinuxLoader.load(wiring.memory(),
+                    new BootConfig(kernel, initrd, line, spec.cpus(), acpi, legacyDiscovery));
             LOG.info("loaded {}", boot.summary());
+            LOG.info("ACPI: {}", !spec.acpi() ? "off (MP table, devices on the command line)"
+                    : support == KernelAcpi.Support.ACPI ? "tables only (the kernel has ACPI)"
+                    : "tables, MP table and command-line devices (kernel ACPI support: " + support + ")");
             LOG.info("kernel command line: {}", boot.cmdline());
             return new Assembly(serial, legacy.i8042(), console, bootTimer, virtio,
                     new VcpuInitializer.BootCpu.Protected(boot.bootCpu()), boot.cmdline());
@@ -78,7 +95,7 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
 
     /**
      * The devices every machine has, on {@code wiring}: the 16550A on COM1, the i8042's reset line, the
-     * boot timer. Used by {@link #assemble} and by a restore (which loads nothing).
+     * ACPI sleep/reset registers, the boot timer. Used by {@link #assemble} and by a restore (which loads nothing).
      *
      * @param serialState a snapshot's UART state to restore, or null for a UART after reset
      * @param i8042State  a snapshot's i8042 state to restore, or null for a controller after reset
@@ -91,10 +108,20 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
             serial.flush(); // the console is written on a thread of its own: let it catch up, then ask it
             stop.accept(console.panicLine()
                     .map(l -> MachineExit.failure("guest kernel panicked: " + l))
-                    .orElse(MachineExit.ok("guest reset (reboot)")));
+                    .orElse(MachineExit.ok("guest reset (reboot, i8042)")));
         };
         I8042 i8042 = i8042State == null ? new I8042(reset) : I8042.restore(i8042State, reset);
         wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, i8042);
+        // Stateless (write-only registers): nothing for a snapshot to save.
+        wiring.pio().insert("acpi-pm", Machine.ACPI_PM_PORT, AcpiPowerDevice.PORT_COUNT,
+                new AcpiPowerDevice(Dsdt.S5_SLP_TYP,
+                        () -> stop.accept(MachineExit.ok("guest powered off (ACPI S5)")),
+                        () -> {
+                            serial.flush();
+                            stop.accept(console.panicLine()
+                                    .map(l -> MachineExit.failure("guest kernel panicked: " + l))
+                                    .orElse(MachineExit.ok("guest reset (reboot, ACPI reset register)")));
+                        }));
         wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
         return new Legacy(serial, i8042);
     }

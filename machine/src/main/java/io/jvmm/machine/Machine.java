@@ -53,6 +53,8 @@ public final class Machine implements AutoCloseable {
     public static final int COM1_PORT = 0x3f8;
     public static final int COM1_GSI = 4;
     public static final int I8042_PORT = 0x60;
+    /** The ACPI sleep control/status and reset registers (the FADT's; Cloud Hypervisor's port). */
+    public static final int ACPI_PM_PORT = 0x600;
     /** The legacy devices' record names in a snapshot. */
     static final String SERIAL_NAME = "serial";
     static final String I8042_NAME = "i8042";
@@ -197,7 +199,18 @@ public final class Machine implements AutoCloseable {
         if (!Files.isReadable(p)) {
             throw new IllegalArgumentException(what + ": " + p + ": permission denied");
         }
-        return Files.readAllBytes(p);
+        // Mapped and copied, not Files.readAllBytes: that reads through a temporary direct buffer the size of
+        // the file, which the JDK then keeps cached for the thread (17 MiB of native memory for a vmlinux,
+        // for as long as the VMM runs). The mapping is gone when the arena closes.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(what + ": " + p + ": " + size + " bytes is larger than jvmm can load (2 GiB)");
+            }
+            return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size, arena)
+                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
     }
 
     /** Adds a listener for this machine's events; add listeners before {@link #start()} to hear them all. */

@@ -52,6 +52,7 @@ public final class MachineSpec {
     private final List<DiskSpec> disks;
     private final List<NetSpec> nets;
     private final boolean rng;
+    private final boolean acpi;
 
     private MachineSpec(Builder b, String cmdline, CpuProfile profile) {
         this.kernel = b.kernel;
@@ -67,6 +68,7 @@ public final class MachineSpec {
         this.disks = List.copyOf(b.disks);
         this.nets = List.copyOf(b.nets);
         this.rng = b.rng;
+        this.acpi = b.acpi;
     }
 
     public static Builder builder() {
@@ -77,7 +79,7 @@ public final class MachineSpec {
     public Builder toBuilder() {
         Builder b = new Builder().kernel(kernel).format(format).rawEntry(rawEntry).initrd(initrd).cmdline(cmdline)
                 .memoryBytes(memoryBytes).cpus(cpus).cpuClear(cpuClear).cpuProfile(cpuProfile).exitTrace(exitTrace)
-                .rng(rng);
+                .rng(rng).acpi(acpi);
         disks.forEach(b::disk);
         nets.forEach(b::net);
         return b;
@@ -103,8 +105,8 @@ public final class MachineSpec {
     }
 
     /**
-     * The kernel command line as asked for; the machine adds the CPU profile's words and the virtio
-     * devices' {@code virtio_mmio.device=} entries.
+     * The kernel command line as asked for; the machine adds the CPU profile's words and, unless the kernel
+     * finds them through ACPI ({@link #acpi()}), the virtio devices' {@code virtio_mmio.device=} entries.
      */
     public String cmdline() {
         return cmdline;
@@ -159,11 +161,21 @@ public final class MachineSpec {
         return rng;
     }
 
+    /**
+     * ACPI tables for a Linux guest (on by default): RSDP, XSDT, FADT, MADT and a DSDT naming the virtio-mmio
+     * devices, COM1 and the i8042. A kernel known to have ACPI (a vmlinux whose symbols say so) then gets
+     * neither an MP table nor {@code virtio_mmio.device=} words; any other kernel gets them as well. Off: the MP
+     * table and the command-line words only, as for a kernel without ACPI.
+     */
+    public boolean acpi() {
+        return acpi;
+    }
+
     @Override
     public String toString() {
         return "MachineSpec[kernel=" + kernel + ", format=" + format + ", initrd=" + initrd + ", memory="
                 + describeSize(memoryBytes) + ", cpus=" + cpus + ", disks=" + disks + ", nets=" + nets + ", rng=" + rng
-                + ", cmdline='" + cmdline + "']";
+                + ", acpi=" + acpi + ", cmdline='" + cmdline + "']";
     }
 
     /**
@@ -223,6 +235,7 @@ public final class MachineSpec {
         private final List<DiskSpec> disks = new ArrayList<>();
         private final List<NetSpec> nets = new ArrayList<>();
         private boolean rng;
+        private boolean acpi = true;
 
         private Builder() {
         }
@@ -321,6 +334,12 @@ public final class MachineSpec {
 
         public Builder rng(boolean rng) {
             this.rng = rng;
+            return this;
+        }
+
+        /** ACPI tables for a Linux guest (the default: on). */
+        public Builder acpi(boolean acpi) {
+            this.acpi = acpi;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.jvmm.machine;
 
+import io.jvmm.boot.acpi.AcpiPlatform;
 import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.devices.virtio.VirtioCounters;
 import io.jvmm.devices.virtio.VirtioDevice;
@@ -57,6 +58,7 @@ final class VirtioDevices implements AutoCloseable {
     /** Each open disk back end's lock (also in {@link #owned}), so that {@link #replaceDisk} can release it. */
     private final Map<BlockBackend, AutoCloseable> diskLocks = new IdentityHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
+    private final List<AcpiPlatform.MmioDevice> windows = new ArrayList<>();
 
     /** No virtio devices (a restored machine, until device records are restored). */
     static VirtioDevices none() {
@@ -146,6 +148,12 @@ final class VirtioDevices implements AutoCloseable {
         transports.add(transport);
         slots.add(slot);
         cmdline.append(" virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(gsi);
+        windows.add(new AcpiPlatform.MmioDevice(base, VirtioMmio.VIRTIO_MMIO_SIZE, gsi));
+    }
+
+    /** Each device's MMIO window and GSI, in order: what the DSDT names (LNRO0005 devices). */
+    List<AcpiPlatform.MmioDevice> windows() {
+        return List.copyOf(windows);
     }
 
     /** A saved virtio device to restore: its record's name, where it is in the state file, and the record. */
@@ -466,8 +474,13 @@ final class VirtioDevices implements AutoCloseable {
         try {
             tap = TapBackend.open(name);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("net " + (index + 1) + ": TAP " + name + ": " + e.getMessage()
-                    + " (an existing TAP, or run as root so jvmm can create it)");
+            // Without root: /dev/net/tun may be closed to other users (mode 600 on some hosts; 666 is usual), and
+            // TUNSETIFF answers EPERM for a TAP that does not exist or that another user owns.
+            String fix = e instanceof io.jvmm.core.sys.SysCallException s && s.call().startsWith("open(")
+                    ? "this user may not open /dev/net/tun: give it the usual mode (chmod 666 /dev/net/tun) or run as root"
+                    : "create it beforehand for this user: ip tuntap add dev " + name + " mode tap user "
+                    + System.getProperty("user.name") + "; or run as root, and jvmm creates it";
+            throw new IllegalArgumentException("net " + (index + 1) + ": TAP " + name + ": " + e.getMessage() + " (" + fix + ")");
         }
         owned.add(tap);
         return tap;

@@ -1,6 +1,10 @@
 package io.jvmm.machine;
 
 import io.jvmm.boot.BootLayout;
+import io.jvmm.boot.PvhStartInfo;
+import io.jvmm.boot.acpi.AcpiTables;
+import io.jvmm.boot.acpi.Dsdt;
+import io.jvmm.boot.acpi.Fadt;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
@@ -178,6 +182,70 @@ class AssemblyTest {
         wiring.pio().write(Machine.I8042_PORT + 4, new byte[] {(byte) 0xfe});   // pulse the reset line
         assertEquals(1, stops.size());
         assertNotNull(stops.getFirst());
-        assertEquals(MachineExit.ok("guest reset (reboot)"), stops.getFirst());
+        assertEquals(MachineExit.ok("guest reset (reboot, i8042)"), stops.getFirst());
+    }
+
+    private String readAscii(long at, int length) {
+        byte[] b = new byte[length];
+        wiring.memory().read(GuestAddress.of(at), b, 0, length);
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void anAcpiKernelFindsItsDevicesInTheTablesAlone() throws Exception {
+        MachineSpec spec = MachineSpec.builder().kernel(file("vmlinux", TestKernels.elfPvhWithSymbols("acpi_boot_init")))
+                .memoryBytes(RAM).cpus(2).rng(true).cpuProfile(CpuProfile.HARDWARE).build();
+        Assembly a = assemble(spec, true, new MachineListener() { });
+        assertEquals(MachineSpec.DEFAULT_CMDLINE, a.cmdline(), "no virtio_mmio.device= words");
+        assertEquals("RSD PTR ", readAscii(AcpiTables.RSDP_START.value(), 8));
+        assertEquals(AcpiTables.RSDP_START.value(), wiring.memory().readLong(
+                BootLayout.PVH_INFO_START.plus(PvhStartInfo.OFF_RSDP_PADDR)), "PVH start info points at the RSDP");
+        assertEquals("\0\0\0\0", readAscii(BootLayout.EBDA_START.value(), 4), "no MP floating pointer");
+        String area = readAscii(AcpiTables.RSDP_START.value(), 0x1000);
+        assertTrue(area.contains("LNRO0005"), "the DSDT names the virtio-rng device");
+    }
+
+    @Test
+    void aKernelWithoutAcpiAlsoGetsTheMpTableAndTheWords() throws Exception {
+        expectTablesMpTableAndWords(TestKernels.elfPvhWithSymbols("start_kernel"));
+    }
+
+    @Test
+    void aKernelOfUnknownAcpiSupportAlsoGetsTheMpTableAndTheWords() throws Exception {
+        expectTablesMpTableAndWords(TestKernels.elfPvh()); // no symbol table
+    }
+
+    private void expectTablesMpTableAndWords(byte[] kernel) throws Exception {
+        MachineSpec spec = MachineSpec.builder().kernel(file("vmlinux", kernel)).memoryBytes(RAM).rng(true)
+                .cpuProfile(CpuProfile.HARDWARE).build();
+        Assembly a = assemble(spec, true, new MachineListener() { });
+        assertEquals(MachineSpec.DEFAULT_CMDLINE + " virtio_mmio.device=4K@0xc0001000:5", a.cmdline());
+        assertEquals("_MP_", readAscii(BootLayout.EBDA_START.value(), 4));
+        assertEquals("RSD PTR ", readAscii(AcpiTables.RSDP_START.value(), 8), "the tables are there too");
+    }
+
+    @Test
+    void acpiOffWritesNoTables() throws Exception {
+        MachineSpec spec = MachineSpec.builder().kernel(file("vmlinux", TestKernels.elfPvhWithSymbols("acpi_boot_init")))
+                .memoryBytes(RAM).rng(true).acpi(false).cpuProfile(CpuProfile.HARDWARE).build();
+        Assembly a = assemble(spec, true, new MachineListener() { });
+        assertEquals(MachineSpec.DEFAULT_CMDLINE + " virtio_mmio.device=4K@0xc0001000:5", a.cmdline());
+        assertEquals("\0\0\0\0\0\0\0\0", readAscii(AcpiTables.RSDP_START.value(), 8));
+        assertEquals(0, wiring.memory().readLong(BootLayout.PVH_INFO_START.plus(PvhStartInfo.OFF_RSDP_PADDR)));
+        assertEquals("_MP_", readAscii(BootLayout.EBDA_START.value(), 4));
+    }
+
+    @Test
+    void acpiPowerOffAndResetStopTheMachineSayingWhich() throws Exception {
+        MachineSpec spec = MachineSpec.builder().kernel(file("hello.bin", HelloGuest.realMode()))
+                .format(MachineSpec.KernelFormat.RAW).memoryBytes(RAM).cpuProfile(CpuProfile.HARDWARE).build();
+        assemble(spec, false, new MachineListener() { });
+        // Linux's acpi_hw_extended_sleep(S5): clear WAK_STS, then SLP_TYP 5 | SLP_EN into SLEEP_CONTROL_REG.
+        wiring.pio().write(Machine.ACPI_PM_PORT + 1, new byte[] {(byte) 0x80});
+        assertTrue(stops.isEmpty());
+        wiring.pio().write(Machine.ACPI_PM_PORT, new byte[] {(byte) (Dsdt.S5_SLP_TYP << 2 | 0x20)});
+        wiring.pio().write(Machine.ACPI_PM_PORT, new byte[] {(byte) Fadt.RESET_VALUE});
+        assertEquals(List.of(MachineExit.ok("guest powered off (ACPI S5)"),
+                MachineExit.ok("guest reset (reboot, ACPI reset register)")), stops);
     }
 }

@@ -46,4 +46,33 @@ final class TestKernels {
         b.put(notesOff, notes.array(), 0, notesSize);
         return b.array();
     }
+
+    /**
+     * {@link #elfPvh()} with a section table whose symbol table's strings hold {@code symbols} (null section,
+     * .symtab linked to section 2, .strtab): enough for KernelAcpi to read which symbols the kernel defines.
+     */
+    static byte[] elfPvhWithSymbols(String... symbols) {
+        byte[] elf = elfPvh();
+        java.io.ByteArrayOutputStream strtab = new java.io.ByteArrayOutputStream();
+        strtab.write(0);
+        for (String s : symbols) {
+            strtab.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
+            strtab.write(0);
+        }
+        int strOff = elf.length;
+        int symOff = (strOff + strtab.size() + 7) & ~7;
+        int shoff = symOff + 24 * symbols.length;
+        ByteBuffer b = ByteBuffer.allocate(shoff + 3 * 64).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(elf).put(strtab.toByteArray());
+        int name = 1;
+        for (int i = 0; i < symbols.length; i++) {           // Elf64_Sym.st_name of each
+            b.putInt(symOff + 24 * i, name);
+            name += symbols[i].length() + 1;
+        }
+        b.putLong(0x28, shoff).putShort(0x3a, (short) 64).putShort(0x3c, (short) 3); // e_shoff, e_shentsize, e_shnum
+        b.putInt(shoff + 64 + 4, 2).putLong(shoff + 64 + 24, symOff).putLong(shoff + 64 + 32, 24L * symbols.length)
+                .putInt(shoff + 64 + 40, 2);                                            // SHT_SYMTAB, sh_link 2
+        b.putInt(shoff + 128 + 4, 3).putLong(shoff + 128 + 24, strOff).putLong(shoff + 128 + 32, strtab.size()); // SHT_STRTAB
+        return b.array();
+    }
 }

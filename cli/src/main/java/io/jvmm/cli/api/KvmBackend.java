@@ -1,5 +1,6 @@
 package io.jvmm.cli.api;
 
+import io.jvmm.cli.VmmSeccomp;
 import io.jvmm.cli.console.ConsoleInput;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
@@ -24,13 +25,19 @@ final class KvmBackend implements VmBackend {
     private final OutputStream consoleOut;
     private final long processStartNanos;
     private final Consumer<BootTimer.BootTime> bootTimer;
+    private final boolean noSeccomp;
 
-    /** {@code bootTimer}: told the guest's boot time when it signals it (null: not reported). */
-    KvmBackend(String kvmDevice, OutputStream consoleOut, long processStartNanos, Consumer<BootTimer.BootTime> bootTimer) {
+    /**
+     * {@code bootTimer}: told the guest's boot time when it signals it (null: not reported);
+     * {@code noSeccomp}: start the machine without the VMM's seccomp filter.
+     */
+    KvmBackend(String kvmDevice, OutputStream consoleOut, long processStartNanos, Consumer<BootTimer.BootTime> bootTimer,
+            boolean noSeccomp) {
         this.kvmDevice = kvmDevice;
         this.consoleOut = consoleOut;
         this.processStartNanos = processStartNanos;
         this.bootTimer = bootTimer;
+        this.noSeccomp = noSeccomp;
     }
 
     @Override
@@ -79,12 +86,14 @@ final class KvmBackend implements VmBackend {
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops
             input.start();
+            // The API socket, disks and TAPs are open: from here on the VMM needs none of the calls the filter refuses.
+            VmmSeccomp.install(noSeccomp);
             if (paused) {
                 machine.startPaused();
             } else {
                 machine.start();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException e) {   // IllegalStateException from the filter too: the API answers with its message
             machine.close();
             hypervisor.close();
             throw e;

@@ -69,7 +69,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--metrics-path", paramLabel = "PATH", description = "Write metrics as JSON lines to this file or FIFO.")
     String metricsPath;
 
-    @Option(names = "--no-seccomp", description = "Accepted for compatibility; jvmm installs no seccomp filter.")
+    @Option(names = "--no-seccomp", description = "Do not install the seccomp filter (installed when the VM starts; see docs/security.md).")
     boolean noSeccomp;
 
     @Option(names = "--kvm-device", paramLabel = "PATH", defaultValue = Hypervisor.DEV_KVM, hidden = true)
@@ -99,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         Vmm vmm = new Vmm(id, version(), new KvmBackend(kvmDevice, new FileOutputStream(FileDescriptor.out), processStart,
                 bootTimer ? t -> System.err.printf("jvmm: guest boot time: %.1f ms since process start, %.1f ms since VM build start%n",
-                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6) : null));
+                        t.sinceProcessStart().toNanos() / 1e6, t.sinceBuildStart().toNanos() / 1e6) : null, noSeccomp));
         if (metricsPath != null) {
             var r = vmm.handle("PUT", "/metrics", ApiValidation.JSON.createObjectNode().put("metrics_path", metricsPath).toString());
             if (r.status() != 204) {

@@ -28,11 +28,11 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+    static final List<String> ALL = List.of("java", "help", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
             "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+            description = "Systems to run, in order, from: java, help, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
                     + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
 
@@ -96,6 +96,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--exit-path", paramLabel = "N", defaultValue = "100000", description = "Port-I/O exits for the exit-path figure (0: skip). Default: ${DEFAULT-VALUE}.")
     int exitPathExits;
 
+    @Option(names = "--exit-path-seccomp", description = "Measure the exit path under the seccomp filter of jvmm run/serve, "
+            + "installed in this process once the systems (and --density) have run (the C floor is then not run). Compare with a run without it.")
+    boolean exitPathSeccomp;
+
     @Option(names = "--kvm-probe", paramLabel = "FILE", description = "A C program to compare the exit path with: `FILE pio N` prints "
             + "'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: jvmm's own exit-path-floor.c, built with gcc "
             + "when gcc is present (skipped, and said so, when not).")
@@ -138,6 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (density != null && density < 0) {
             throw new UserError("--density must be at least 1");
+        }
+        if (snapshotDir != null && !Files.isRegularFile(io.jvmm.machine.snapshot.SnapshotFiles.in(snapshotDir).stateFile())) {
+            throw new UserError("--snapshot " + snapshotDir + ": no snapshot there (state.json missing)");
         }
         if (!(densityIdle > 0)) {
             throw new UserError("--density-idle must be more than 0 seconds");
@@ -222,12 +229,6 @@ public final class BenchCommand implements Callable<Integer> {
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
-        Map<String, Object> exitPath = null;
-        if (exitPathExits > 0) {
-            StringBuilder why = new StringBuilder();
-            Path probe = kvmProbe != null ? kvmProbe : ExitPathFloor.build(work, why);
-            exitPath = ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), probe, why.toString(), progress);
-        }
         List<DensityBench.Result> densityResults = new ArrayList<>();
         if (densityN > 0) {
             settings.put("density", Map.of("instances", densityN, "systems", densitySystems, "idleSeconds", densityIdle));
@@ -235,6 +236,23 @@ public final class BenchCommand implements Callable<Integer> {
             for (String id : densitySystems) {
                 densityResults.add(d.run(id));
             }
+        }
+        Map<String, Object> exitPath = null;
+        if (exitPathExits > 0) {
+            StringBuilder why = new StringBuilder();
+            Path probe = null;
+            if (exitPathSeccomp) {
+                why.append("under the VMM's seccomp filter, which refuses child processes");
+            } else {
+                probe = kvmProbe != null ? kvmProbe : ExitPathFloor.build(work, why);
+            }
+            if (exitPathSeccomp) {
+                // After the systems and the density runs: from here on this process can start no child.
+                io.jvmm.cli.VmmSeccomp.install(false);
+                progress.note("exit path: under the VMM's seccomp filter (the C floor, a child process, not run)");
+            }
+            exitPath = ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), probe, why.toString(),
+                    exitPathSeccomp, progress);
         }
         BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB, densityResults);
 
@@ -248,7 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
             Files.writeString(report, HtmlReport.html(result));
             progress.note("report written to " + report);
         }
-        return results.stream().anyMatch(r -> r.error() != null) ? 1 : 0;
+        return results.stream().anyMatch(r -> r.error() != null) || densityResults.stream().anyMatch(d -> d.error() != null) ? 1 : 0;
     }
 
     /** Debian packages of the programs the chosen systems need that are not on PATH (program → package). */
@@ -326,6 +344,7 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchSystem create(String id, BenchSystem.Setup setup, GuestSnapshot snapshot) {
         return switch (id) {
             case "java" -> new JvmmSystems.JavaVersion(setup);
+            case "help" -> new JvmmSystems.Help(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);

@@ -91,13 +91,20 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
     }
 
     /**
-     * The issue's goals, as ratios from this run (null where a side is missing): empty-VM lifecycle against
-     * {@code java -version}, jvmm cold boot to /init against QEMU, and the warm VM build.
+     * The issue's goals, as ratios from this run (null where a side is missing): empty-VM lifecycle and
+     * {@code jvmm --help} against {@code java -version}, jvmm cold boot to /init against QEMU, the warm VM
+     * build, and the VMM's own memory (RSS excluding guest RAM) of the empty VM and the Linux guest.
      */
     Map<String, Object> goals() {
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("emptyVmOverJavaVersion", ratio(total(system("empty")), total(system("java"))));
         g.put("emptyVmOverJavaVersionGoal", 1.5);
+        g.put("helpOverJavaVersion", ratio(total(system("help")), total(system("java"))));
+        g.put("helpOverJavaVersionGoal", 2.0);
+        g.put("emptyVmVmmRssMiB", vmmRssMiB(system("empty")));
+        g.put("emptyVmVmmRssGoalMiB", 40.0);
+        g.put("jvmmVmmRssMiB", vmmRssMiB(system("jvmm")));
+        g.put("jvmmVmmRssGoalMiB", 48.0);
         g.put("jvmmColdReadyOverQemuReady", ratio(ready(system("jvmm")), ready(system("qemu"))));
         g.put("jvmmColdReadyOverQemuReadyGoal", 0.8);
         SystemResult warm = system("jvmm-warm") != null ? system("jvmm-warm") : system("empty-warm");
@@ -134,6 +141,11 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
 
     private static Stats reply(SystemResult s) {
         return s == null ? null : s.reply();
+    }
+
+    private static Double vmmRssMiB(SystemResult s) {
+        Stats kib = s == null ? null : s.memory(Sample.Memory::vmmRssKiB);
+        return kib == null ? null : kib.median() / 1024;
     }
 
     private static Stats total(SystemResult s) {

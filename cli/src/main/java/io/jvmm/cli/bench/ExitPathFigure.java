@@ -26,14 +26,15 @@ final class ExitPathFigure {
     }
 
     /**
-     * @param kvmProbe  the C program ({@code FILE pio N}), or null when there is none
+     * @param kvmProbe  the C program ({@code FILE pio N}), or null when there is none or under the seccomp filter
      * @param noProbe   why there is none (reported), when {@code kvmProbe} is null
      */
-    static Map<String, Object> measure(int exits, int rounds, Path kvmProbe, String noProbe, Progress progress) {
+    static Map<String, Object> measure(int exits, int rounds, Path kvmProbe, String noProbe, boolean seccomp, Progress progress) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("exits", exits);
         m.put("rounds", rounds);
         m.put("guest", "64-bit ring 3, `out 0x80, al` in a loop (kvm-probe's pio guest)");
+        m.put("seccomp", seccomp);
         boolean probe = kvmProbe != null && Files.isExecutable(kvmProbe);
         m.put("cFloor", probe ? kvmProbe.toString() : "skipped: " + (kvmProbe == null ? noProbe : kvmProbe + " is not executable"));
         List<Double> jvmm = new ArrayList<>();

@@ -145,6 +145,9 @@ final class Reports {
         Map<String, Object> g = r.goals();
         sb.append("\ngoals (ratios of medians from this run):\n");
         sb.append(goal("  empty VM / java -version", g.get("emptyVmOverJavaVersion"), "<= 1.5"));
+        sb.append(goal("  jvmm --help / java -version", g.get("helpOverJavaVersion"), "<= 2"));
+        sb.append(goal("  empty VM: VMM RSS excl. guest, MiB", g.get("emptyVmVmmRssMiB"), "<= 40"));
+        sb.append(goal("  jvmm (Linux guest): VMM RSS excl. guest, MiB", g.get("jvmmVmmRssMiB"), "<= 48"));
         sb.append(goal("  jvmm cold to /init / QEMU microvm to /init", g.get("jvmmColdReadyOverQemuReady"), "<= 0.8"));
         sb.append(g.get("warmVmBuildMs") == null ? "  warm VM build: not measured\n"
                 : String.format(Locale.ROOT, "  warm VM build (%s): %s (goal < 5 ms)%n", g.get("warmVmBuildFrom"), ms((Double) g.get("warmVmBuildMs"))));

@@ -1,26 +1,25 @@
 package io.jvmm.cli.console;
 
+import io.jvmm.machine.RawTerminal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Puts the controlling terminal in raw mode (keys go to the guest as typed: Ctrl-C reaches the guest's
  * shell instead of killing jvmm) and restores it exactly on every exit path, including a JVM shutdown
- * by signal. Uses stty(1), which every Linux host has; no native terminal code needed.
+ * by signal. tcgetattr/tcsetattr in-process (through the machine module): a running VMM's seccomp filter
+ * refuses execve, so an stty child could not restore the terminal at exit.
  */
 public final class TerminalMode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TerminalMode.class);
+    private static final int STDIN = 0;
 
-    private final String saved;
+    private final RawTerminal terminal;
     private final Thread restoreHook;
     private boolean restored;
 
-    private TerminalMode(String saved) {
-        this.saved = saved;
+    private TerminalMode(RawTerminal terminal) {
+        this.terminal = terminal;
         this.restoreHook = new Thread(this::restore, "terminal-restore");
         Runtime.getRuntime().addShutdownHook(restoreHook);
     }
@@ -28,10 +27,8 @@ public final class TerminalMode implements AutoCloseable {
     /** Switches stdin's terminal to raw mode, or returns null if that fails (then input stays cooked). */
     public static TerminalMode enterRaw() {
         try {
-            String saved = stty("-g").trim();
-            stty("raw", "-echo");
-            return new TerminalMode(saved);
-        } catch (IOException e) {
+            return new TerminalMode(RawTerminal.enter(STDIN));
+        } catch (IllegalStateException e) {
             LOG.warn("cannot put the terminal in raw mode ({}); input is line-buffered", e.getMessage());
             return null;
         }
@@ -43,8 +40,8 @@ public final class TerminalMode implements AutoCloseable {
         }
         restored = true;
         try {
-            stty(saved);
-        } catch (IOException e) {
+            terminal.restore();
+        } catch (IllegalStateException e) {
             System.err.println("jvmm: could not restore the terminal (" + e.getMessage() + "); run 'stty sane'");
         }
     }
@@ -57,22 +54,5 @@ public final class TerminalMode implements AutoCloseable {
         } catch (IllegalStateException e) {
             // already shutting down: the hook runs (and finds the terminal restored)
         }
-    }
-
-    private static String stty(String... args) throws IOException {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "stty";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("stty " + String.join(" ", args) + " failed");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-        }
-        return out;
     }
 }

@@ -52,6 +52,14 @@ class ProcFsTest {
     }
 
     @Test
+    void fieldsSplitOnRunsOfBlanks() {
+        assertEquals("/dev/zero (deleted)", ProcFs.field("7f00-7f10 rw-s 00000000 00:01 5678 \t  /dev/zero (deleted)  ", 5));
+        assertEquals("", ProcFs.field("7f00-7f10 rw-p 00000000 00:00 0   ", 5));
+        assertEquals(1234, ProcFs.kib("Rss:            1234 kB"));
+        assertEquals(0, ProcFs.kib("Rss:"));
+    }
+
+    @Test
     void rollupRss() {
         assertEquals(10372, ProcFs.parseRollupRss(List.of("00400000-7ffc0000 ---p 00000000 00:00 0  [rollup]",
                 "Rss:               10372 kB", "Pss:                9000 kB")));

@@ -41,16 +41,29 @@ public final class MinimalKernel {
     private final Host host;
     private final InstantSource clock;
     private final ProgressSink progress;
+    private final List<String> fragments;
+    private final String treeSuffix;
 
+    /** The "minimal" profile's kernel: kernel/minimal.config in work/linux-source-6.1_VERSION/. */
     public MinimalKernel(Host host, InstantSource clock, ProgressSink progress) {
+        this(host, clock, progress, List.of(Resources.KERNEL_FRAGMENT), "");
+    }
+
+    /**
+     * A kernel from {@code fragments} (resource names, merged in order: a later fragment's value wins) in
+     * work/linux-source-6.1_VERSION{@code treeSuffix}/.
+     */
+    public MinimalKernel(Host host, InstantSource clock, ProgressSink progress, List<String> fragments, String treeSuffix) {
         this.host = host;
         this.clock = clock;
         this.progress = progress;
+        this.fragments = List.copyOf(fragments);
+        this.treeSuffix = treeSuffix;
     }
 
     /** Builds into {@code out}: vmlinux, bzImage, System.map. */
     public void build(Path workRoot, String sourceVersion, Path out) throws IOException {
-        Path src = prepareSource(workRoot.resolve(SOURCE_PACKAGE + "_" + sourceVersion));
+        Path src = prepareSource(workRoot.resolve(SOURCE_PACKAGE + "_" + sourceVersion + treeSuffix));
         configure(src);
         compile(src);
         Files.copy(src.resolve("vmlinux"), out.resolve(ImageSet.VMLINUX), StandardCopyOption.REPLACE_EXISTING);
@@ -97,15 +110,19 @@ public final class MinimalKernel {
     }
 
     private void configure(Path src) throws IOException {
-        progress.progress("kernel: make tinyconfig + kernel/minimal.config + olddefconfig");
+        progress.progress("kernel: make tinyconfig + " + String.join(" + ", fragments) + " + olddefconfig");
         make(src, "configure kernel (tinyconfig)", List.of("tinyconfig"), line -> { });
-        KernelConfig fragment = KernelConfig.parse(Resources.text(Resources.KERNEL_FRAGMENT));
+        StringBuilder merged = new StringBuilder();
+        for (String f : fragments) {
+            merged.append(Resources.text(f)).append('\n');
+        }
+        KernelConfig fragment = KernelConfig.parse(merged.toString());
         Path dotConfig = src.resolve(".config");
         Files.writeString(dotConfig, fragment.mergeInto(Files.readString(dotConfig)));
         make(src, "configure kernel (olddefconfig)", List.of("olddefconfig"), line -> { });
         List<String> missing = fragment.missingFrom(Files.readString(dotConfig));
         if (!missing.isEmpty()) {
-            throw new ImageBuildException("configure kernel: olddefconfig dropped options of kernel/minimal.config "
+            throw new ImageBuildException("configure kernel: olddefconfig dropped options of " + String.join(" + ", fragments) + " "
                     + "(unmet dependencies?): " + String.join(", ", missing));
         }
     }

@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 /** jvmm's own build inputs, shipped as resources under io/jvmm/images/ in this module. */
 public final class Resources {
     public static final String KERNEL_FRAGMENT = "kernel/minimal.config";
+    /** Merged over {@link #KERNEL_FRAGMENT} for the "acpi" profile. */
+    public static final String KERNEL_ACPI_FRAGMENT = "kernel/acpi.config";
     public static final String INIT = "init/init.sh";
     public static final String BUNDLE_CONFIG = "bundle/config.json";
     /** Applied in this order by `patch -p1`; each starts with a comment saying why. */

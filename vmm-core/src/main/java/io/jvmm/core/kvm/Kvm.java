@@ -32,8 +32,7 @@ public final class Kvm implements AutoCloseable {
             throw new KvmException(switch (e.errno()) {
                 case Errno.ENOENT -> path + " does not exist — is KVM enabled (modprobe kvm_intel or kvm_amd) "
                         + "and is this a host with virtualization?";
-                case Errno.EACCES, Errno.EPERM -> path + ": permission denied — run as root or add your user to "
-                        + "the kvm group";
+                case Errno.EACCES, Errno.EPERM -> permissionDenied(path);
                 default -> "cannot open " + path + ": " + e.getMessage();
             }, e);
         }
@@ -49,6 +48,35 @@ public final class Kvm implements AutoCloseable {
             kvm.close();
             throw e;
         }
+    }
+
+    /**
+     * The one-line error for a device this process may not open: who owns it, with what mode, who this
+     * process is, and the two fixes (root, or the device's group). Read with java.nio, no native call.
+     */
+    static String permissionDenied(String path) {
+        String device = "";
+        String group = "kvm";
+        try {
+            java.nio.file.attribute.PosixFileAttributes a = java.nio.file.Files.readAttributes(java.nio.file.Path.of(path),
+                    java.nio.file.attribute.PosixFileAttributes.class);
+            group = a.group().getName();
+            device = " (mode " + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions()) + ", owner "
+                    + a.owner().getName() + ", group " + group + ")";
+        } catch (java.io.IOException | RuntimeException e) {
+            // the attributes only make the message more precise
+        }
+        String self = "";
+        try {
+            self = " to uid " + java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid")
+                    + " gid " + java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:gid");
+        } catch (java.io.IOException | RuntimeException e) {
+            // as above
+        }
+        String fix = group.equals("root")
+                ? "run as root, or give the device a group (chgrp kvm " + path + " && chmod 660 " + path + ") and add the user to it"
+                : "run as root or add the user to group " + group + " (the device must be group read-write: chmod 660 " + path + ")";
+        return path + ": permission denied" + self + device + " — " + fix;
     }
 
     /** KVM_GET_API_VERSION (always 12 on supported kernels). */

@@ -17,12 +17,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The downcall handles into glibc: the only place in jvmm that links native code.
  *
- * <p>Calls that can fail are linked with {@code captureCallState("errno")}: the JDK copies errno into a
+ * <p><b>One shape for every system call.</b> Linking a downcall handle spins a stub class and lambda
+ * forms for its function descriptor; the JDK caches them per descriptor (and linker options), not per
+ * symbol. Each distinct descriptor cost 10-30 ms at start-up on the development host, and a cold
+ * {@code jvmm run} linked 13 of them before the guest ran. So every system call goes through glibc's
+ * {@code long syscall(long number, ...)} with six {@code long} arguments: one descriptor, one stub, linked
+ * once. Pointers travel as their native address ({@link MemorySegment#address()}); the callers keep the
+ * segment reachable across the call. Functions that are not system calls keep handles of their own:
+ * {@code __libc_current_sigrtmin}, the termios functions (glibc's struct termios is not the kernel's) and,
+ * for error messages, {@code strerrorname_np} / {@code strerrordesc_np}.
+ *
+ * <p>System calls are linked with {@code captureCallState("errno")}: the JDK copies errno into a
  * segment we pass right after the call, before anything else can overwrite it. The segment is
  * per thread (vCPU threads call ioctl concurrently), never shared.
  *
- * <p>Return conventions follow libc: -1 (or MAP_FAILED) and errno. The wrappers in this package turn
- * them into {@link SysCallException}; nothing here throws.
+ * <p>Return convention: {@code syscall(2)}'s, -1 and errno. The wrappers in this package turn them
+ * into {@link SysCallException}; nothing here throws.
  */
 @SuppressWarnings("restricted")
 final class LibC {
@@ -37,48 +47,42 @@ final class LibC {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // int open(const char *path, int flags, ...)
-    static final Lazy OPEN = new Lazy(() -> errnoHandle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2)));
-    // int fcntl(int fd, int cmd, ...): the record-lock commands take a struct flock pointer.
-    static final Lazy FCNTL_PTR = new Lazy(() -> errnoHandle("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2)));
-    static final Lazy CLOSE = new Lazy(() -> errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
-    // int ioctl(int fd, unsigned long request, ...): the third argument is a pointer or an integer.
-    static final Lazy IOCTL_PTR = new Lazy(() -> errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2)));
-    static final Lazy IOCTL_LONG = new Lazy(() -> errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2)));
-    // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-    static final Lazy MMAP = new Lazy(() -> errnoHandle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG)));
-    static final Lazy MUNMAP = new Lazy(() -> errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG)));
-    static final Lazy MADVISE = new Lazy(() -> errnoHandle("madvise",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
-    // int memfd_create(const char *name, unsigned int flags); int ftruncate(int fd, off_t length)
-    static final Lazy MEMFD_CREATE = new Lazy(() -> errnoHandle("memfd_create",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)));
-    static final Lazy FTRUNCATE = new Lazy(() -> errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG)));
-    // off_t lseek(int fd, off_t offset, int whence)
-    static final Lazy LSEEK = new Lazy(() -> errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT)));
-    static final Lazy EVENTFD = new Lazy(() -> errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)));
-    static final Lazy READ = new Lazy(() -> errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
-    static final Lazy WRITE = new Lazy(() -> errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)));
-    // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
-    static final Lazy POLL = new Lazy(() -> errnoHandle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)));
-    // Threads and signals, for kicking a vCPU out of KVM_RUN (see VcpuKick).
-    static final Lazy PTHREAD_SELF = new Lazy(() -> handle("pthread_self", FunctionDescriptor.of(JAVA_LONG)));
-    // int pthread_kill(pthread_t, int): returns the error number instead of setting errno.
-    static final Lazy PTHREAD_KILL = new Lazy(() -> handle("pthread_kill", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT)));
-    // int pthread_sigmask(int how, const sigset_t *set, sigset_t *old): returns the error number.
-    static final Lazy PTHREAD_SIGMASK = new Lazy(() -> handle("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)));
-    // int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
-    static final Lazy SIGTIMEDWAIT = new Lazy(() -> errnoHandle("sigtimedwait",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS)));
+    // System call numbers, x86-64 (<asm/unistd_64.h>; SyscallNumbersTest checks them against the header).
+    static final long SYS_read = 0;
+    static final long SYS_write = 1;
+    static final long SYS_open = 2;
+    static final long SYS_close = 3;
+    static final long SYS_poll = 7;
+    static final long SYS_lseek = 8;
+    static final long SYS_mmap = 9;
+    static final long SYS_munmap = 11;
+    static final long SYS_rt_sigprocmask = 14;
+    static final long SYS_ioctl = 16;
+    static final long SYS_madvise = 28;
+    static final long SYS_getpid = 39;
+    static final long SYS_prctl = 157;
+    static final long SYS_fcntl = 72;
+    static final long SYS_ftruncate = 77;
+    static final long SYS_rt_sigtimedwait = 128;
+    static final long SYS_gettid = 186;
+    static final long SYS_tgkill = 234;
+    static final long SYS_eventfd2 = 290;
+    static final long SYS_seccomp = 317;
+    static final long SYS_memfd_create = 319;
+
+    // long syscall(long number, ...): the six arguments every x86-64 system call can take, all in registers.
+    private static final Lazy SYSCALL = new Lazy(() -> errnoHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1)));
+    // int __libc_current_sigrtmin(void): glibc keeps the first real-time signals for itself.
     static final Lazy SIGRTMIN = new Lazy(() -> handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT)));
-    static final Lazy GETPID = new Lazy(() -> handle("getpid", FunctionDescriptor.of(JAVA_INT)));
-    static final Lazy ISATTY = new Lazy(() -> handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
+    // Terminal attributes work on glibc's struct termios, not the kernel's: these stay glibc calls (used
+    // only when stdin is a terminal). int tcgetattr(int, struct termios *); int tcsetattr(int, int, const
+    // struct termios *); void cfmakeraw(struct termios *): what `stty raw -echo` sets, computed by glibc.
+    static final Lazy TCGETATTR = new Lazy(() -> errnoHandle("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS)));
+    static final Lazy TCSETATTR = new Lazy(() -> errnoHandle("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)));
+    static final Lazy CFMAKERAW = new Lazy(() -> handle("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS)));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
     private static final Lazy STRERRORNAME = new Lazy(() -> handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
     private static final Lazy STRERRORDESC = new Lazy(() -> handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
@@ -88,8 +92,7 @@ final class LibC {
 
     /**
      * A downcall handle linked on first use. Linking spins bytecode (lambda forms, a downcall stub) and
-     * costs milliseconds per handle at start-up; a run that never polls or never reads an eventfd
-     * should not pay for those handles.
+     * costs milliseconds per descriptor at start-up; a run without errors never needs strerrorname_np.
      */
     static final class Lazy {
         private final java.util.function.Supplier<MethodHandle> link;
@@ -132,6 +135,22 @@ final class LibC {
         return CAPTURE.get();
     }
 
+    /**
+     * {@code syscall(nr, a1, ..., a6)}: the result, or -1 with errno saved for {@link #errno()}. Arguments
+     * a call does not use are passed as 0 (the kernel ignores them).
+     */
+    static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) SYSCALL.get().invokeExact(CAPTURE.get(), nr, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    static long syscall(long nr, long a1, long a2, long a3) {
+        return syscall(nr, a1, a2, a3, 0, 0, 0);
+    }
+
     /** errno as captured by the last errno handle called on this thread. */
     static int errno() {
         return (int) ERRNO_HANDLE.get(CAPTURE.get(), 0L);
@@ -153,6 +172,17 @@ final class LibC {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /**
+     * The native address of {@code segment}, to pass to a system call. Only native segments have one a
+     * system call may use; a heap segment (an array) moves with the GC and is refused.
+     */
+    static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call needs native memory, not a heap segment: " + segment);
+        }
+        return segment.address();
     }
 
     /** A segment over {@code size} bytes at native address {@code address} (for mmap results). */

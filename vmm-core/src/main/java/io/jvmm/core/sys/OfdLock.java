@@ -80,7 +80,7 @@ public final class OfdLock {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fl = a.allocate(FLOCK); // zeroed: SEEK_SET, start 0, len 0 (whole file), pid 0
             L_TYPE.set(fl, 0L, type);
-            int rc = (int) LibC.FCNTL_PTR.get().invokeExact(LibC.capture(), fd.fd(), F_OFD_SETLK, fl);
+            long rc = LibC.syscall(LibC.SYS_fcntl, fd.fd(), F_OFD_SETLK, LibC.address(fl));
             if (rc == 0) {
                 return true;
             }
@@ -89,10 +89,6 @@ public final class OfdLock {
                 return false;
             }
             throw new SysCallException("fcntl(" + fd + ", F_OFD_SETLK)", errno);
-        } catch (SysCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
@@ -104,15 +100,11 @@ public final class OfdLock {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fl = a.allocate(FLOCK);
             L_TYPE.set(fl, 0L, exclusive ? F_WRLCK : F_RDLCK);
-            int rc = (int) LibC.FCNTL_PTR.get().invokeExact(LibC.capture(), fd.fd(), F_OFD_GETLK, fl);
+            long rc = LibC.syscall(LibC.SYS_fcntl, fd.fd(), F_OFD_GETLK, LibC.address(fl));
             if (rc != 0) {
                 throw new SysCallException("fcntl(" + fd + ", F_OFD_GETLK)", LibC.errno());
             }
             return (short) L_TYPE.get(fl, 0L) != F_UNLCK;
-        } catch (SysCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 }

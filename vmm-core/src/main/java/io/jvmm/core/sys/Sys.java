@@ -2,10 +2,13 @@ package io.jvmm.core.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 
 /**
  * System calls used by jvmm, one method each, errno turned into {@link SysCallException}. Every native
- * call of jvmm goes through this package.
+ * call of jvmm goes through this package; all of them through {@link LibC#syscall}, one downcall stub
+ * (see LibC for why). A segment passed by address is kept reachable until the call has returned
+ * ({@link Reference#reachabilityFence}): the kernel reads or writes it during the call.
  */
 public final class Sys {
     public static final int O_RDONLY = 0;
@@ -34,15 +37,11 @@ public final class Sys {
     /** open(2); {@code what} names the file in errors. */
     public static OwnedFd open(String path, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            int fd = (int) LibC.OPEN.get().invokeExact(LibC.capture(), a.allocateFrom(path), flags, 0);
+            int fd = (int) LibC.syscall(LibC.SYS_open, LibC.address(a.allocateFrom(path)), flags, 0);
             if (fd < 0) {
                 throw new SysCallException("open(" + path + ")", LibC.errno());
             }
             return new OwnedFd(fd, path);
-        } catch (SysCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
@@ -52,12 +51,7 @@ public final class Sys {
     }
 
     static void close(int fd, String what) {
-        int rc;
-        try {
-            rc = (int) LibC.CLOSE.get().invokeExact(LibC.capture(), fd);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_close, fd, 0, 0);
         // close(2): the fd is released even when close reports EINTR/EIO; never retry.
         if (rc < 0) {
             throw new SysCallException("close(" + what + ")", LibC.errno());
@@ -66,30 +60,21 @@ public final class Sys {
 
     /** ioctl(2) with a pointer argument; returns the (non-negative) result. */
     public static int ioctl(int fd, long request, String name, MemorySegment arg) {
-        int rc;
-        try {
-            rc = (int) LibC.IOCTL_PTR.get().invokeExact(LibC.capture(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_ioctl, fd, request, LibC.address(arg));
+        Reference.reachabilityFence(arg);
         if (rc < 0) {
             throw new SysCallException("ioctl(" + name + ")", LibC.errno());
         }
-        return rc;
+        return (int) rc;
     }
 
     /** ioctl(2) with an integer argument; returns the (non-negative) result. */
     public static int ioctl(int fd, long request, String name, long arg) {
-        int rc;
-        try {
-            rc = (int) LibC.IOCTL_LONG.get().invokeExact(LibC.capture(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_ioctl, fd, request, arg);
         if (rc < 0) {
             throw new SysCallException("ioctl(" + name + ")", LibC.errno());
         }
-        return rc;
+        return (int) rc;
     }
 
     /**
@@ -97,37 +82,22 @@ public final class Sys {
      * EAGAIN are part of normal operation and must not cost an exception on the hot path.
      */
     public static int ioctlOrErrno(int fd, long request, long arg) {
-        int rc;
-        try {
-            rc = (int) LibC.IOCTL_LONG.get().invokeExact(LibC.capture(), fd, request, arg);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        return rc < 0 ? -LibC.errno() : rc;
+        long rc = LibC.syscall(LibC.SYS_ioctl, fd, request, arg);
+        return rc < 0 ? -LibC.errno() : (int) rc;
     }
 
     /** mmap(2) of {@code length} bytes; {@code fd} -1 for anonymous memory. */
     public static Mapping mmap(long length, int prot, int flags, int fd, long offset, String what) {
-        MemorySegment p;
-        try {
-            p = (MemorySegment) LibC.MMAP.get().invokeExact(LibC.capture(), MemorySegment.NULL, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        if (p.address() == MAP_FAILED) {
+        long p = LibC.syscall(LibC.SYS_mmap, 0, length, prot, flags, fd, offset);
+        if (p == MAP_FAILED) {
             throw new SysCallException("mmap(" + what + ", " + length + " bytes)", LibC.errno());
         }
         // Safe: the kernel just mapped exactly `length` bytes at this address for us; Mapping unmaps it once.
-        return new Mapping(LibC.at(p.address(), length), what);
+        return new Mapping(LibC.at(p, length), what);
     }
 
     static void munmap(MemorySegment segment, String what) {
-        int rc;
-        try {
-            rc = (int) LibC.MUNMAP.get().invokeExact(LibC.capture(), segment, segment.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_munmap, LibC.address(segment), segment.byteSize(), 0);
         if (rc < 0) {
             throw new SysCallException("munmap(" + what + ")", LibC.errno());
         }
@@ -135,12 +105,8 @@ public final class Sys {
 
     /** madvise(2); advice failures are reported, callers may ignore them. */
     public static void madvise(MemorySegment segment, int advice) {
-        int rc;
-        try {
-            rc = (int) LibC.MADVISE.get().invokeExact(LibC.capture(), segment, segment.byteSize(), advice);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_madvise, LibC.address(segment), segment.byteSize(), advice);
+        Reference.reachabilityFence(segment);
         if (rc < 0) {
             throw new SysCallException("madvise(" + advice + ")", LibC.errno());
         }
@@ -154,21 +120,13 @@ public final class Sys {
     public static OwnedFd memfd(String name, long size) {
         int fd;
         try (Arena a = Arena.ofConfined()) {
-            fd = (int) LibC.MEMFD_CREATE.get().invokeExact(LibC.capture(), a.allocateFrom(name), MFD_CLOEXEC);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            fd = (int) LibC.syscall(LibC.SYS_memfd_create, LibC.address(a.allocateFrom(name)), MFD_CLOEXEC, 0);
         }
         if (fd < 0) {
             throw new SysCallException("memfd_create(" + name + ")", LibC.errno());
         }
         OwnedFd owned = new OwnedFd(fd, "memfd " + name);
-        int rc;
-        try {
-            rc = (int) LibC.FTRUNCATE.get().invokeExact(LibC.capture(), fd, size);
-        } catch (Throwable t) {
-            owned.close();
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_ftruncate, fd, size, 0);
         if (rc < 0) {
             int e = LibC.errno();
             owned.close();
@@ -185,12 +143,7 @@ public final class Sys {
      * (or starts a hole); -1 when there is no more data (ENXIO).
      */
     public static long lseek(int fd, long offset, int whence) {
-        long r;
-        try {
-            r = (long) LibC.LSEEK.get().invokeExact(LibC.capture(), fd, offset, whence);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long r = LibC.syscall(LibC.SYS_lseek, fd, offset, whence);
         if (r < 0) {
             int e = LibC.errno();
             if (e == Errno.ENXIO) {
@@ -201,14 +154,9 @@ public final class Sys {
         return r;
     }
 
-    /** eventfd(2), close-on-exec. */
+    /** eventfd(2) (the kernel's eventfd2, as glibc calls it), close-on-exec. */
     public static OwnedFd eventfd(int flags) {
-        int fd;
-        try {
-            fd = (int) LibC.EVENTFD.get().invokeExact(LibC.capture(), 0, flags | EFD_CLOEXEC);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int fd = (int) LibC.syscall(LibC.SYS_eventfd2, 0, flags | EFD_CLOEXEC, 0);
         if (fd < 0) {
             throw new SysCallException("eventfd", LibC.errno());
         }
@@ -217,23 +165,15 @@ public final class Sys {
 
     /** read(2) into {@code buf}; returns bytes read, or -errno for EAGAIN/EINTR (callers retry or wait). */
     public static long read(int fd, MemorySegment buf, String what) {
-        long n;
-        try {
-            n = (long) LibC.READ.get().invokeExact(LibC.capture(), fd, buf, buf.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = LibC.syscall(LibC.SYS_read, fd, LibC.address(buf), buf.byteSize());
+        Reference.reachabilityFence(buf);
         return transferred(n, "read", what);
     }
 
     /** write(2) from {@code buf}; returns bytes written, or -errno for EAGAIN/EINTR. */
     public static long write(int fd, MemorySegment buf, String what) {
-        long n;
-        try {
-            n = (long) LibC.WRITE.get().invokeExact(LibC.capture(), fd, buf, buf.byteSize());
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long n = LibC.syscall(LibC.SYS_write, fd, LibC.address(buf), buf.byteSize());
+        Reference.reachabilityFence(buf);
         return transferred(n, "write", what);
     }
 
@@ -254,12 +194,8 @@ public final class Sys {
      * returns the number ready, 0 on timeout, -EINTR when interrupted.
      */
     public static int poll(MemorySegment pollfds, int n, int timeoutMillis) {
-        int rc;
-        try {
-            rc = (int) LibC.POLL.get().invokeExact(LibC.capture(), pollfds, (long) n, timeoutMillis);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        long rc = LibC.syscall(LibC.SYS_poll, LibC.address(pollfds), n, timeoutMillis);
+        Reference.reachabilityFence(pollfds);
         if (rc < 0) {
             int e = LibC.errno();
             if (e == Errno.EINTR) {
@@ -267,23 +203,21 @@ public final class Sys {
             }
             throw new SysCallException("poll", e);
         }
-        return rc;
+        return (int) rc;
     }
 
-    /** isatty(3): whether {@code fd} is a terminal. */
+    /** TCGETS fills the kernel's struct termios (36 bytes on x86-64); glibc's 60 is room enough. */
+    private static final int TCGETS = 0x5401;
+    private static final int KERNEL_TERMIOS_BYTES = 60;
+
+    /** isatty(3) as glibc does it: whether TCGETS succeeds on {@code fd}. */
     public static boolean isatty(int fd) {
-        try {
-            return (int) LibC.ISATTY.get().invokeExact(fd) == 1;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+        try (Arena a = Arena.ofConfined()) {
+            return LibC.syscall(LibC.SYS_ioctl, fd, TCGETS, LibC.address(a.allocate(KERNEL_TERMIOS_BYTES))) == 0;
         }
     }
 
     public static int getpid() {
-        try {
-            return (int) LibC.GETPID.get().invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) LibC.syscall(LibC.SYS_getpid, 0, 0, 0);
     }
 }

@@ -9,10 +9,10 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The scheme QEMU used for years: the kick signal (SIGRTMIN+3; the JVM uses no real-time signals) is
  * blocked in the vCPU thread at all times, and the vCPU is told with {@code KVM_SET_SIGNAL_MASK} to run
- * the guest with it unblocked. A kick sent with {@code pthread_kill} while the guest runs (or sits in
+ * the guest with it unblocked. A kick sent with {@code tgkill} (what {@code pthread_kill} does) while the guest runs (or sits in
  * in-kernel HLT) makes KVM_RUN return {@code EINTR}; a kick sent while the thread is outside KVM_RUN
  * stays pending and makes the next KVM_RUN return at once. Since the signal is blocked outside KVM_RUN
- * it is never delivered: {@link #consume()} takes it off the pending set with {@code sigtimedwait}.
+ * it is never delivered: {@link #consume()} takes it off the pending set with {@code rt_sigtimedwait}.
  * No Java code ever runs in signal context.
  */
 public final class VcpuKick {
@@ -23,10 +23,12 @@ public final class VcpuKick {
 
     private static final int KICK_SIGNAL = sigrtmin() + 3;
 
-    private final long pthread;
+    private final int tgid;
+    private final int tid;
 
-    private VcpuKick(long pthread) {
-        this.pthread = pthread;
+    private VcpuKick(int tgid, int tid) {
+        this.tgid = tgid;
+        this.tid = tid;
     }
 
     /** The signal number used for kicks. */
@@ -42,15 +44,12 @@ public final class VcpuKick {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment set = a.allocate(GLIBC_SIGSET_BYTES);
             addSignal(set, KICK_SIGNAL);
-            int rc = (int) LibC.PTHREAD_SIGMASK.get().invokeExact(SIG_BLOCK, set, MemorySegment.NULL);
-            if (rc != 0) {
-                throw new SysCallException("pthread_sigmask(SIG_BLOCK)", rc);
+            // rt_sigprocmask(2) changes the calling thread's mask, as pthread_sigmask does; the kernel reads the
+            // first 8 bytes of glibc's sigset_t (signals 1-64).
+            if (LibC.syscall(LibC.SYS_rt_sigprocmask, SIG_BLOCK, LibC.address(set), 0, KERNEL_SIGSET_BYTES, 0, 0) < 0) {
+                throw new SysCallException("rt_sigprocmask(SIG_BLOCK)", LibC.errno());
             }
-            return new VcpuKick((long) LibC.PTHREAD_SELF.get().invokeExact());
-        } catch (SysCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            return new VcpuKick(Sys.getpid(), (int) LibC.syscall(LibC.SYS_gettid, 0, 0, 0));
         }
     }
 
@@ -63,31 +62,24 @@ public final class VcpuKick {
     public static void fillRunMask(MemorySegment kernelSigset) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment old = a.allocate(GLIBC_SIGSET_BYTES);
-            int rc = (int) LibC.PTHREAD_SIGMASK.get().invokeExact(SIG_BLOCK, MemorySegment.NULL, old);
-            if (rc != 0) {
-                throw new SysCallException("pthread_sigmask(query)", rc);
+            if (LibC.syscall(LibC.SYS_rt_sigprocmask, SIG_BLOCK, 0, LibC.address(old), KERNEL_SIGSET_BYTES, 0, 0) < 0) {
+                throw new SysCallException("rt_sigprocmask(query)", LibC.errno());
             }
             int bit = KICK_SIGNAL - 1; // < 64: real-time signals are 32..64
             long mask = old.get(ValueLayout.JAVA_LONG, 0) & ~(1L << bit);
             kernelSigset.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, mask);
-        } catch (SysCallException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
     /** Sends the kick. Harmless if the thread is not in KVM_RUN: the next KVM_RUN returns at once. */
     public void kick() {
-        int rc;
-        try {
-            rc = (int) LibC.PTHREAD_KILL.get().invokeExact(pthread, KICK_SIGNAL);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        // ESRCH: the thread has ended (it was stopping anyway); anything else is a jvmm bug.
-        if (rc != 0 && rc != 3) {
-            throw new SysCallException("pthread_kill", rc);
+        // tgkill(2) with our own process id: the signal can only reach a thread of this process.
+        if (LibC.syscall(LibC.SYS_tgkill, tgid, tid, KICK_SIGNAL) < 0) {
+            int e = LibC.errno();
+            // ESRCH: the thread has ended (it was stopping anyway); anything else is a jvmm bug.
+            if (e != Errno.ESRCH) {
+                throw new SysCallException("tgkill", e);
+            }
         }
     }
 
@@ -102,10 +94,8 @@ public final class VcpuKick {
             MemorySegment set = a.allocate(GLIBC_SIGSET_BYTES);
             addSignal(set, KICK_SIGNAL);
             MemorySegment zero = a.allocate(16); // struct timespec {0, 0}: poll, do not wait
-            int rc = (int) LibC.SIGTIMEDWAIT.get().invokeExact(LibC.capture(), set, MemorySegment.NULL, zero);
+            long rc = LibC.syscall(LibC.SYS_rt_sigtimedwait, LibC.address(set), 0, LibC.address(zero), KERNEL_SIGSET_BYTES, 0, 0);
             return rc == KICK_SIGNAL;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
