@@ -28,6 +28,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("images", ImagesCommand::new);
         SUBCOMMANDS.put("snapshot", SnapshotCommand::new);
         SUBCOMMANDS.put("bench", io.jvmm.cli.bench.BenchCommand::new);
+        SUBCOMMANDS.put("bench-clones", io.jvmm.cli.bench.CloneHostCommand::new);   // hidden: jvmm bench --density
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

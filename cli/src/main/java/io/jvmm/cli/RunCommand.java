@@ -356,6 +356,9 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
             try (machine) {
+                if (timingsJson != null) {
+                    machine.addListener(BenchTimings.writingTo(timingsJson));
+                }
                 GuestProfile profile = profileIntervalMs != null
                         ? machine.enableProfiling(Duration.ofMillis(Math.max(1, profileIntervalMs))) : null;
                 int status = runToEnd(machine);

@@ -28,11 +28,31 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "help", "empty", "empty-warm", "jvmm", "jvmm-warm", "crun", "runc", "qemu");
+    static final List<String> ALL = List.of("java", "help", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+            "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, help, empty, empty-warm, jvmm, jvmm-warm, crun, runc, qemu. Default: all.")
+            description = "Systems to run, in order, from: java, help, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+                    + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
+
+    @Option(names = "--snapshot", paramLabel = "DIR", description = "The snapshot jvmm-restore, jvmm-restore-warm and the "
+            + "jvmm density runs resume (taken with jvmm run --snapshot-at ready). Default: the benchmark boots the default "
+            + "minimal guest once and snapshots it at its shell prompt.")
+    Path snapshotDir;
+
+    @Option(names = "--density", paramLabel = "N", arity = "0..1", fallbackValue = "0",
+            description = "Measure density: N live instances of each --density-systems system, each answering a typed "
+                    + "command, held idle, then stopped. Without N: 8 on an emulating host, 20 on hardware KVM.")
+    Integer density;
+
+    @Option(names = "--density-systems", split = ",", paramLabel = "LIST", defaultValue = "jvmm-clones,jvmm-processes,crun",
+            description = "Systems for --density, from: jvmm-clones, jvmm-processes, crun, runc. Default: ${DEFAULT-VALUE}.")
+    List<String> densitySystems;
+
+    @Option(names = "--density-idle", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long --density holds the instances idle while it measures their CPU. Default: ${DEFAULT-VALUE}.")
+    double densityIdle;
 
     @Option(names = "--runs", paramLabel = "N", description = "Measured runs per system (default: 10 on hardware KVM, 3 on an emulating host).")
     Integer runs;
@@ -77,11 +97,18 @@ public final class BenchCommand implements Callable<Integer> {
     int exitPathExits;
 
     @Option(names = "--exit-path-seccomp", description = "Measure the exit path under the seccomp filter of jvmm run/serve, "
-            + "installed in this process once the systems have run (kvm-probe is then not run). Compare with a run without it.")
+            + "installed in this process once the systems (and --density) have run (the C floor is then not run). Compare with a run without it.")
     boolean exitPathSeccomp;
 
-    @Option(names = "--kvm-probe", paramLabel = "FILE", defaultValue = "/tmp/kvm-probe", description = "A C program to compare the exit path with: `FILE pio N` prints 'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--kvm-probe", paramLabel = "FILE", description = "A C program to compare the exit path with: `FILE pio N` prints "
+            + "'pio N exits: S s, U us/exit' (see docs/benchmarks.md). Default: jvmm's own exit-path-floor.c, built with gcc "
+            + "when gcc is present (skipped, and said so, when not).")
     Path kvmProbe;
+
+    @Option(names = "--install", description = "Install the missing programs the chosen systems compare against (crun, "
+            + "runc, qemu-system-x86, gcc for the exit path's C floor) with apt-get first, as `jvmm images build` installs "
+            + "its packages. Without it, the bench prints the install line and reports those systems as not run.")
+    boolean install;
 
     @Option(names = "--qemu-cpu", paramLabel = "MODEL", description = "QEMU -cpu (default: host on hardware KVM, '" + QemuSystem.EMULATING_HOST_CPU + "' on emulating hosts).")
     String qemuCpu;
@@ -108,6 +135,20 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UserError("--systems: unknown system '" + s + "' (known: " + String.join(", ", ALL) + ")");
             }
         }
+        for (String s : densitySystems) {
+            if (!DensityBench.SYSTEMS.contains(s)) {
+                throw new UserError("--density-systems: unknown system '" + s + "' (known: " + String.join(", ", DensityBench.SYSTEMS) + ")");
+            }
+        }
+        if (density != null && density < 0) {
+            throw new UserError("--density must be at least 1");
+        }
+        if (snapshotDir != null && !Files.isRegularFile(io.jvmm.machine.snapshot.SnapshotFiles.in(snapshotDir).stateFile())) {
+            throw new UserError("--snapshot " + snapshotDir + ": no snapshot there (state.json missing)");
+        }
+        if (!(densityIdle > 0)) {
+            throw new UserError("--density-idle must be more than 0 seconds");
+        }
         for (Path out : new Path[] {json, report}) {
             // Found out now, not after minutes of booting.
             Path dir = out == null ? null : out.toAbsolutePath().getParent();
@@ -118,6 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new UserError(out + ": directory " + dir + " is not writable");
             }
         }
+        installOrTell(progress);
         Map<String, Object> host = HostDescription.describe();
         boolean emulating = "emulating".equals(host.get("kvm"));
         int measuredRuns = runs != null ? runs : emulating ? 3 : 10;
@@ -152,6 +194,8 @@ public final class BenchCommand implements Callable<Integer> {
     private int measure(Progress progress, Map<String, Object> host, boolean emulating, int measuredRuns, int kernelMeasured,
                         int kernelWarmup, long timeoutS, long mem, long densityKiB, CpuProfile profile, Path work) throws Exception {
         BenchSystem.Setup setup = setup(mem, profile, work, timeoutS);
+        GuestSnapshot snapshot = new GuestSnapshot(setup, snapshotDir);
+        int densityN = density == null ? 0 : density > 0 ? density : emulating ? 8 : 20;
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("commandLine", "jvmm bench " + String.join(" ", ProcessHandle.current().info().arguments()
@@ -177,21 +221,40 @@ public final class BenchCommand implements Callable<Integer> {
                     + kernelMeasured + " run(s) for systems that boot Linux, " + measuredRuns + " for the others");
         }
 
+        settings.put("snapshot", snapshot.description());
+        settings.put("qemuRestore", "not run: " + RestoreSystems.qemuRestoreNotRun());
         List<BenchResult.SystemResult> results = new ArrayList<>();
         for (String id : systems) {
-            BenchSystem sys = create(id, setup);
+            BenchSystem sys = create(id, setup, snapshot);
             results.add(runSystem(sys, sys.bootsKernel() ? kernelMeasured : measuredRuns,
                     sys.bootsKernel() ? kernelWarmup : warmup, progress));
         }
-        if (exitPathSeccomp && exitPathExits > 0) {
-            // After the systems: from here on this process can start no child (no kvm-probe either).
-            io.jvmm.cli.VmmSeccomp.install(false);
-            progress.note("exit path: under the VMM's seccomp filter (kvm-probe, a child process, not run)");
+        List<DensityBench.Result> densityResults = new ArrayList<>();
+        if (densityN > 0) {
+            settings.put("density", Map.of("instances", densityN, "systems", densitySystems, "idleSeconds", densityIdle));
+            DensityBench d = new DensityBench(setup, snapshot, densityN, densityIdle, progress);
+            for (String id : densitySystems) {
+                densityResults.add(d.run(id));
+            }
         }
-        Map<String, Object> exitPath = exitPathExits > 0
-                ? ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)),
-                        exitPathSeccomp ? null : kvmProbe, progress) : null;
-        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB);
+        Map<String, Object> exitPath = null;
+        if (exitPathExits > 0) {
+            StringBuilder why = new StringBuilder();
+            Path probe = null;
+            if (exitPathSeccomp) {
+                why.append("under the VMM's seccomp filter, which refuses child processes");
+            } else {
+                probe = kvmProbe != null ? kvmProbe : ExitPathFloor.build(work, why);
+            }
+            if (exitPathSeccomp) {
+                // After the systems and the density runs: from here on this process can start no child.
+                io.jvmm.cli.VmmSeccomp.install(false);
+                progress.note("exit path: under the VMM's seccomp filter (the C floor, a child process, not run)");
+            }
+            exitPath = ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), probe, why.toString(),
+                    exitPathSeccomp, progress);
+        }
+        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB, densityResults);
 
         System.out.print(Reports.table(result));
         System.out.flush();
@@ -203,7 +266,51 @@ public final class BenchCommand implements Callable<Integer> {
             Files.writeString(report, HtmlReport.html(result));
             progress.note("report written to " + report);
         }
-        return results.stream().anyMatch(r -> r.error() != null) ? 1 : 0;
+        return results.stream().anyMatch(r -> r.error() != null) || densityResults.stream().anyMatch(d -> d.error() != null) ? 1 : 0;
+    }
+
+    /** Debian packages of the programs the chosen systems need that are not on PATH (program → package). */
+    List<String> missingPackages() {
+        Map<String, String> need = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>(systems);
+        if (density != null) {
+            all.addAll(densitySystems);
+        }
+        for (String s : all) {
+            switch (s) {
+                case "crun", "runc" -> need.put(s, s);
+                case "qemu" -> need.put("qemu-system-x86_64", "qemu-system-x86");
+                default -> { }
+            }
+        }
+        if (exitPathExits > 0 && kvmProbe == null) {
+            need.put("gcc", "gcc libc6-dev linux-libc-dev");
+        }
+        List<String> missing = new ArrayList<>();
+        need.forEach((program, pkg) -> {
+            if (Tools.which(program) == null) {
+                missing.addAll(List.of(pkg.split(" ")));
+            }
+        });
+        return missing;
+    }
+
+    private void installOrTell(Progress progress) {
+        List<String> missing = missingPackages();
+        if (missing.isEmpty()) {
+            return;
+        }
+        String line = "apt-get install -y " + String.join(" ", missing);
+        if (!install) {
+            progress.note("not installed here: " + String.join(" ", missing) + "; the systems that need them are reported "
+                    + "as not run. Install with `" + line + "`, or run jvmm bench --install");
+            return;
+        }
+        try {
+            io.jvmm.images.HostPackages.ensure(missing, progress::note);
+        } catch (io.jvmm.images.ImageBuildException e) {
+            throw new UserError("--install: " + e.getMessage());
+        }
     }
 
     private static List<String> argsAfterBench(String[] args) {
@@ -213,7 +320,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchSystem.Setup setup(long mem, CpuProfile profile, Path work, long timeoutS) {
-        boolean needImage = systems.stream().anyMatch(s -> List.of("jvmm", "jvmm-warm", "crun", "runc", "qemu").contains(s));
+        boolean needImage = systems.stream().anyMatch(s -> List.of("jvmm", "jvmm-warm", "crun", "runc", "qemu").contains(s))
+                || (density != null && densitySystems.stream().anyMatch(s -> s.equals("crun") || s.equals("runc")));
         Path k = kernel;
         Path rd = initrd;
         Path b = bundle;
@@ -233,7 +341,7 @@ public final class BenchCommand implements Callable<Integer> {
         return new BenchSystem.Setup(k, rd, b, command, mem, profile, javaCommand(), work, timeoutS);
     }
 
-    private BenchSystem create(String id, BenchSystem.Setup setup) {
+    private BenchSystem create(String id, BenchSystem.Setup setup, GuestSnapshot snapshot) {
         return switch (id) {
             case "java" -> new JvmmSystems.JavaVersion(setup);
             case "help" -> new JvmmSystems.Help(setup);
@@ -241,6 +349,8 @@ public final class BenchCommand implements Callable<Integer> {
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);
             case "jvmm-warm" -> new JvmmSystems.Warm(setup, true);
+            case "jvmm-restore" -> new RestoreSystems.Cold(setup, snapshot);
+            case "jvmm-restore-warm" -> new RestoreSystems.Warm(setup, snapshot);
             case "crun", "runc" -> new ContainerSystem(setup, id);
             case "qemu" -> new QemuSystem(setup, qemuCpu);
             default -> throw new UserError("unknown system " + id);
@@ -262,8 +372,9 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.begin(sys.id(), n, warm ? warmups : runs, warm);
                 Sample s = sys.run(n, warm, progress);
                 samples.add(s);
-                progress.end(String.format(Locale.ROOT, "%s%s, total %s, CPU %s", s.status() == 0 ? "ok" : "FAILED (status " + s.status() + ")",
-                        s.readyMs() != null ? ", /init ready at " + Reports.ms(s.readyMs()) : "", Reports.ms(s.totalMs()),
+                progress.end(String.format(Locale.ROOT, "%s%s%s, total %s, CPU %s", s.status() == 0 ? "ok" : "FAILED (status " + s.status() + ")",
+                        s.readyMs() != null ? ", /init ready at " + Reports.ms(s.readyMs()) : "",
+                        s.replyMs() != null ? ", reply at " + Reports.ms(s.replyMs()) : "", Reports.ms(s.totalMs()),
                         s.cpuMs() == null ? "-" : Reports.ms(s.cpuMs())));
                 if (s.status() != 0 && !warm && samples.stream().noneMatch(x -> x.status() == 0)) {
                     error = "run " + n + " failed (status " + s.status() + ")";

@@ -13,10 +13,17 @@ import java.util.function.Function;
  * @param settings       the options in effect (runs, memory, command ...)
  * @param systems        one entry per system asked for, in order
  * @param exitPath       the port-I/O exit figures, or null when not measured
- * @param densityMemKiB  host memory the density figure is computed for
+ * @param densityMemKiB  host memory the (computed, footnote) density figure is computed for
+ * @param density        measured density, one entry per {@code --density-systems} system (empty without --density)
  */
 public record BenchResult(Map<String, Object> host, Map<String, Object> settings, List<SystemResult> systems,
-                          Map<String, Object> exitPath, long densityMemKiB) {
+                          Map<String, Object> exitPath, long densityMemKiB, List<DensityBench.Result> density) {
+
+    /** A result without a measured density ({@code --density} not given). */
+    public BenchResult(Map<String, Object> host, Map<String, Object> settings, List<SystemResult> systems,
+                       Map<String, Object> exitPath, long densityMemKiB) {
+        this(host, settings, systems, exitPath, densityMemKiB, List.of());
+    }
 
     /**
      * One system's runs.
@@ -46,6 +53,10 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
 
         public Stats stat(Function<Sample, Number> f) {
             return Stats.of(measured().stream().map(f).toList());
+        }
+
+        public Stats reply() {
+            return stat(Sample::replyMs);
         }
 
         public Stats ready() {
@@ -101,7 +112,35 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         g.put("warmVmBuildMs", build == null ? null : build.median());
         g.put("warmVmBuildFrom", warm == null ? null : warm.id());
         g.put("warmVmBuildGoalMs", 5.0);
+        Stats crunReady = ready(system("crun"));
+        g.put("restoreColdReplyOverCrunReady", ratio(reply(system("jvmm-restore")), crunReady));
+        g.put("restoreColdReplyOverCrunReadyGoal", 10.0);
+        g.put("restoreWarmReplyOverCrunReady", ratio(reply(system("jvmm-restore-warm")), crunReady));
+        g.put("restoreWarmReplyOverCrunReadyGoal", 1.0);
+        DensityBench.Result clones = density("jvmm-clones");
+        DensityBench.Result crun = density("crun");
+        Double per = clones == null ? null : clones.perInstanceKiB();
+        Double dirty = clones == null ? null : clones.writtenPerInstanceKiB();
+        g.put("clonesInstances", clones == null ? null : clones.instances());
+        g.put("clonesPerInstanceKiB", per);
+        g.put("clonesWrittenPerInstanceKiB", dirty);
+        g.put("clonesPerInstanceBeyondWrittenKiB", per == null || dirty == null ? null : per - dirty);
+        g.put("clonesPerInstanceBeyondWrittenGoalKiB", 4096.0);
+        Double cg = clones == null ? null : clones.instancesPerGiB();
+        Double crg = crun == null ? null : crun.instancesPerGiB();
+        g.put("clonesPerGiBOverCrunPerGiB", cg == null || crg == null || crg == 0 ? null : cg / crg);
+        g.put("clonesPerGiBOverCrunPerGiBGoal", 0.5);
+        g.put("idleCpuPercentPerVm", clones == null ? null : clones.idleCpuPercentPerInstance());
+        g.put("idleCpuPercentPerVmGoal", 1.0);
         return g;
+    }
+
+    DensityBench.Result density(String id) {
+        return density.stream().filter(d -> d.id().equals(id) && d.measured()).findFirst().orElse(null);
+    }
+
+    private static Stats reply(SystemResult s) {
+        return s == null ? null : s.reply();
     }
 
     private static Double vmmRssMiB(SystemResult s) {

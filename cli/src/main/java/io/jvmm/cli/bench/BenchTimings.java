@@ -42,6 +42,7 @@ public final class BenchTimings implements MachineListener {
     private final ConsoleMarkers console = new ConsoleMarkers(null, System::nanoTime);
     private volatile long firstRunNanos;
     private volatile long firstExitNanos;
+    private volatile long lastOutputNanos = System.nanoTime();
     private volatile BootTimer.BootTime bootTime;
     private volatile Ended ended;
 
@@ -76,6 +77,7 @@ public final class BenchTimings implements MachineListener {
 
     @Override
     public void consoleOutput(byte[] data, int offset, int length) {
+        lastOutputNanos = System.nanoTime();
         try {
             console.write(data, offset, length);
         } catch (IOException e) {
@@ -138,6 +140,9 @@ public final class BenchTimings implements MachineListener {
         if (console.readyNanos() >= 0) {
             events.put("init-ready", console.readyNanos());
         }
+        if (console.replyNanos() >= 0) {
+            events.put("reply", console.replyNanos());
+        }
         BootTimer.BootTime boot = bootTime;
         if (e != null && boot != null) {
             events.put("boot-timer", e.buildStartNanos() + boot.sinceBuildStart().toNanos());
@@ -152,6 +157,22 @@ public final class BenchTimings implements MachineListener {
     ProcFs.MemoryReading memory() {
         Ended e = ended;
         return e == null ? null : e.memory();
+    }
+
+    /** When the guest last wrote to its console (or this listener was made), nanoTime. */
+    long lastOutputNanos() {
+        return lastOutputNanos;
+    }
+
+    /** Restarts the quiet clock (the benchmark typed again); always true. */
+    boolean markRetyped() {
+        lastOutputNanos = System.nanoTime();
+        return true;
+    }
+
+    /** When the guest answered {@link ConsoleMarkers#TYPED_COMMAND}, nanoTime, or -1. */
+    long replyNanos() {
+        return console.replyNanos();
     }
 
     /** The guest's last complete console line (for progress output). */
@@ -178,6 +199,7 @@ public final class BenchTimings implements MachineListener {
             mem.put("totalRssKiB", e.memory().totalRssKiB());
             mem.put("guestRssKiB", e.memory().guestRssKiB());
             mem.put("vmmRssKiB", e.memory().vmmRssKiB());
+            mem.put("guestWrittenKiB", e.memory().guestWrittenKiB());
             m.put("memory", mem);
         } else {
             m.put("memoryError", e.memoryError());

@@ -15,6 +15,13 @@ import java.util.function.LongSupplier;
  */
 public final class ConsoleMarkers extends OutputStream {
     public static final String READY_LINE = "jvmm-init: ready";
+    /**
+     * What the benchmark types into a restored guest's (or an interactive container's) shell, and the line
+     * that answers it: the shell has to evaluate the arithmetic, so the echo of the typed line (which holds
+     * {@code $((6*7))}, not 42) does not count as the answer.
+     */
+    public static final String TYPED_COMMAND = "echo jvmm-restored-$((6*7))";
+    public static final String REPLY_LINE = "jvmm-restored-42";
     /** What Linux prints as it resets or powers off (kernel/reboot.c: kernel_restart, kernel_power_off). */
     static final String[] POWEROFF_LINES = {"reboot: Restarting system", "reboot: Power down", "reboot: System halted"};
     private static final int MAX_LINE = 256;
@@ -25,6 +32,7 @@ public final class ConsoleMarkers extends OutputStream {
     private volatile long firstByteNanos = -1;
     private volatile long readyNanos = -1;
     private volatile long poweroffNanos = -1;
+    private volatile long replyNanos = -1;
     private volatile String lastLine = "";
 
     public ConsoleMarkers(OutputStream out, LongSupplier clock) {
@@ -76,6 +84,9 @@ public final class ConsoleMarkers extends OutputStream {
                 if (readyNanos < 0 && l.contains(READY_LINE)) {
                     readyNanos = clock.getAsLong();
                 }
+                if (replyNanos < 0 && l.contains(REPLY_LINE) && !l.contains(TYPED_COMMAND)) {
+                    replyNanos = clock.getAsLong();
+                }
                 if (poweroffNanos < 0) {
                     for (String p : POWEROFF_LINES) {
                         if (l.contains(p)) {
@@ -99,6 +110,11 @@ public final class ConsoleMarkers extends OutputStream {
     /** When the ready line was complete, or -1. */
     public long readyNanos() {
         return readyNanos;
+    }
+
+    /** When the answer to {@link #TYPED_COMMAND} was complete, or -1. */
+    public long replyNanos() {
+        return replyNanos;
     }
 
     /** When the guest kernel said it was resetting or powering off, or -1. */

@@ -78,16 +78,7 @@ final class ContainerSystem implements BenchSystem {
         String id = JvmmSystems.cgroupName(runtime, index);
         StringBuilder why = new StringBuilder();
         try (MemoryCgroup cg = MemoryCgroup.create(id, why)) {
-            Path bundleCopy = Files.createDirectories(setup.workDir().resolve("bundle-" + id));
-            Files.writeString(bundleCopy.resolve("config.json"), config(cg != null ? cg.childPath("ctr") : null));
-            List<String> cmd = new ArrayList<>();
-            String run = binary + " run -b " + bundleCopy + " " + id;
-            if (hybridWorkaround()) {
-                cmd.addAll(List.of("unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
-                        "mount --bind /dev/null " + UNIFIED_CONTROLLERS + " && exec " + run));
-            } else {
-                cmd.addAll(List.of(binary.toString(), "run", "-b", bundleCopy.toString(), id));
-            }
+            List<String> cmd = command(id, setup.command(), cg);
             ChildProcess.Result r = ChildProcess.run(cmd, cg, why.toString(), null, setup.timeoutSeconds(), progress);
             if (r.status() != 0) {
                 progress.note(runtime + " run ended with status " + r.status() + ": " + r.stderrTail());
@@ -103,16 +94,43 @@ final class ContainerSystem implements BenchSystem {
         }
     }
 
-    /** The bundle's config.json with the command, an absolute root and the cgroup path. */
+    private final List<String> started = new ArrayList<>();
+
+    /**
+     * The command line that runs container {@code id} with /init running {@code jvmmCmd}, from a copy of the
+     * bundle's config.json in the work directory; below {@code cg} when not null.
+     */
+    List<String> command(String id, String jvmmCmd, MemoryCgroup cg) throws IOException {
+        Path bundleCopy = Files.createDirectories(setup.workDir().resolve("bundle-" + id));
+        Files.writeString(bundleCopy.resolve("config.json"), config(cg != null ? cg.childPath("ctr") : null, jvmmCmd));
+        started.add(id);
+        String run = binary + " run -b " + bundleCopy + " " + id;
+        if (hybridWorkaround()) {
+            return List.of("unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind /dev/null " + UNIFIED_CONTROLLERS + " && exec " + run);
+        }
+        return List.of(binary.toString(), "run", "-b", bundleCopy.toString(), id);
+    }
+
+    /** {@code RUNTIME delete -f} of every container this object started (those already gone: a harmless error). */
+    void deleteAll() throws IOException, InterruptedException {
+        for (String id : started) {
+            new ProcessBuilder(binary.toString(), "delete", "-f", id).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+        started.clear();
+    }
+
+    /** The bundle's config.json with the command for /init, an absolute root and the cgroup path. */
     @SuppressWarnings("unchecked")
-    String config(String cgroupsPath) throws IOException {
+    String config(String cgroupsPath, String jvmmCmd) throws IOException {
         Map<String, Object> c = BenchJson.parseObject(Files.readString(setup.bundle().resolve("config.json")));
         Map<String, Object> root = (Map<String, Object>) c.get("root");
         root.put("path", setup.bundle().resolve(String.valueOf(root.get("path"))).toRealPath().toString());
         Map<String, Object> process = (Map<String, Object>) c.get("process");
         List<Object> env = new ArrayList<>((List<Object>) process.getOrDefault("env", List.of()));
         env.removeIf(e -> String.valueOf(e).startsWith("JVMM_CMD="));
-        env.add("JVMM_CMD=" + setup.command());
+        env.add("JVMM_CMD=" + jvmmCmd);
         process.put("env", env);
         if (cgroupsPath != null) {
             ((Map<String, Object>) c.computeIfAbsent("linux", k -> new LinkedHashMap<>())).put("cgroupsPath", cgroupsPath);

@@ -25,14 +25,18 @@ final class ExitPathFigure {
     private ExitPathFigure() {
     }
 
-    /** {@code kvmProbe} null: not run (under the seccomp filter, which refuses child processes). */
-    static Map<String, Object> measure(int exits, int rounds, Path kvmProbe, Progress progress) {
+    /**
+     * @param kvmProbe  the C program ({@code FILE pio N}), or null when there is none or under the seccomp filter
+     * @param noProbe   why there is none (reported), when {@code kvmProbe} is null
+     */
+    static Map<String, Object> measure(int exits, int rounds, Path kvmProbe, String noProbe, boolean seccomp, Progress progress) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("exits", exits);
         m.put("rounds", rounds);
         m.put("guest", "64-bit ring 3, `out 0x80, al` in a loop (kvm-probe's pio guest)");
-        m.put("seccomp", kvmProbe == null);
+        m.put("seccomp", seccomp);
         boolean probe = kvmProbe != null && Files.isExecutable(kvmProbe);
+        m.put("cFloor", probe ? kvmProbe.toString() : "skipped: " + (kvmProbe == null ? noProbe : kvmProbe + " is not executable"));
         List<Double> jvmm = new ArrayList<>();
         List<Double> binding = new ArrayList<>();
         List<Double> bindingThread = new ArrayList<>();
@@ -74,8 +78,7 @@ final class ExitPathFigure {
             summary += String.format(Locale.ROOT, "; kvm-probe (C) %.2f us/exit (%.0f exits/s); jvmm adds %.2f us per exit",
                     ps.median(), 1e6 / ps.median(), js.median() - ps.median());
         } else {
-            summary += kvmProbe == null ? "; under the VMM's seccomp filter (kvm-probe not run)"
-                    : probe ? "; kvm-probe gave no result" : "; kvm-probe not found at " + kvmProbe + " (see --kvm-probe)";
+            summary += probe ? "; the C floor gave no result" : "; C floor " + m.get("cFloor");
         }
         m.put("summary", summary);
         progress.note("exit path: " + summary);

@@ -55,6 +55,8 @@ final class HtmlReport {
                 .append("'to /init ready' ends at the line <code>").append(ConsoleMarkers.READY_LINE)
                 .append("</code>, which the same /init prints in the VMs and in the containers.</p>\n");
 
+        sb.append(restoreAgainstBoot(r));
+        sb.append(densityCharts(r));
         sb.append("<h2>Table</h2>\n<pre>").append(esc(Reports.table(r))).append("</pre>\n");
         sb.append("<h2>How each system was measured</h2>\n<ul>\n");
         for (BenchResult.SystemResult s : r.systems()) {
@@ -62,6 +64,95 @@ final class HtmlReport {
                     .append(esc(s.unavailable() != null ? "not run: " + s.unavailable() : s.method())).append("</li>\n");
         }
         sb.append("</ul>\n<p>Every sample is in the JSON file (<code>--json</code>).</p>\n</body>\n</html>\n");
+        return sb.toString();
+    }
+
+    /** One labelled value of a simple bar chart. */
+    record Bar(String label, double value, String text, int colour) {
+    }
+
+    /** Time to a reply (restores) or to /init ready (boots and containers), log scale: 20 ms and 60 s on one chart. */
+    static String restoreAgainstBoot(BenchResult r) {
+        List<Bar> bars = new ArrayList<>();
+        for (BenchResult.SystemResult s : r.systems()) {
+            if (s.measured().isEmpty()) {
+                continue;
+            }
+            Stats reply = s.reply();
+            Stats ready = s.ready();
+            if (reply != null) {
+                bars.add(new Bar(s.title() + " (to reply)", reply.median(), Reports.ms(reply.median()), 0));
+            } else if (ready != null) {
+                bars.add(new Bar(s.title() + " (to /init ready)", ready.median(), Reports.ms(ready.median()), 1));
+            }
+        }
+        if (bars.isEmpty()) {
+            return "";
+        }
+        return "<h2>Restore against boot</h2>\n" + bars(bars, true)
+                + "<p>Median time from the start to the guest's answer to a typed command (restores) or to the line <code>"
+                + ConsoleMarkers.READY_LINE + "</code> (boots, containers). Logarithmic scale.</p>\n";
+    }
+
+    /** Memory per instance, instances per GiB and idle CPU per instance of the measured density runs. */
+    static String densityCharts(BenchResult r) {
+        List<DensityBench.Result> d = r.density().stream().filter(DensityBench.Result::measured).toList();
+        if (d.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        List<Bar> mem = new ArrayList<>();
+        List<Bar> perGiB = new ArrayList<>();
+        List<Bar> cpu = new ArrayList<>();
+        for (DensityBench.Result x : d) {
+            if (x.perInstanceKiB() != null) {
+                mem.add(new Bar(x.title() + ": MemAvailable / N", Math.max(0, x.perInstanceKiB()), Reports.kib(x.perInstanceKiB()), 0));
+            }
+            if (x.cgroupPeakPerInstanceKiB() != null) {
+                mem.add(new Bar(x.title() + ": cgroup peaks / N", x.cgroupPeakPerInstanceKiB(), Reports.kib(x.cgroupPeakPerInstanceKiB()), 2));
+            }
+            if (x.instancesPerGiB() != null) {
+                perGiB.add(new Bar(x.title(), x.instancesPerGiB(), String.format(Locale.ROOT, "%.1f per GiB", x.instancesPerGiB()), 5));
+            }
+            cpu.add(new Bar(x.title(), x.idleCpuPercentPerInstance(),
+                    String.format(Locale.ROOT, "%.2f %% of a core", x.idleCpuPercentPerInstance()), 3));
+        }
+        sb.append("<h2>Memory per instance (measured, N live instances)</h2>\n").append(bars(mem, false))
+                .append("<p>MemAvailable before the start minus MemAvailable after the idle period, divided by N; and the "
+                        + "sum of the instances' memory cgroup peaks divided by N.</p>\n");
+        if (!perGiB.isEmpty()) {
+            sb.append("<h2>Density: instances per GiB of host memory</h2>\n").append(bars(perGiB, false))
+                    .append("<p>1 GiB divided by the measured memory per instance (MemAvailable).</p>\n");
+        }
+        sb.append("<h2>Idle CPU per instance</h2>\n").append(bars(cpu, false))
+                .append("<p>CPU time of every process of the N instances over the idle period, per instance, as a "
+                        + "percentage of one core.</p>\n");
+        return sb.toString();
+    }
+
+    /** A horizontal bar chart of {@code bars}; log: a logarithmic axis (values must be positive). */
+    static String bars(List<Bar> bars, boolean log) {
+        int width = LABEL_W + PLOT_W + 140;
+        int height = bars.size() * (BAR_H + GAP) + 20;
+        double max = bars.stream().mapToDouble(Bar::value).max().orElse(1);
+        double min = bars.stream().mapToDouble(Bar::value).filter(v -> v > 0).min().orElse(1);
+        double lo = log ? Math.pow(10, Math.floor(Math.log10(min))) : 0;
+        double hi = log ? Math.pow(10, Math.ceil(Math.log10(Math.max(max, lo * 10)))) : Math.max(max, 1e-9);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height, width, height));
+        int y = 5;
+        for (Bar b : bars) {
+            double frac = log ? (b.value() <= lo ? 0 : Math.log10(b.value() / lo) / Math.log10(hi / lo)) : b.value() / hi;
+            double w = Math.max(0.5, frac * PLOT_W);
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
+                    + "<rect x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>"
+                    + "<text x=\"%.2f\" y=\"%d\">%s</text>%n", LABEL_W - 8, y + BAR_H / 2 + 4, esc(b.label()),
+                    LABEL_W, y, w, BAR_H, COLOURS[b.colour() % COLOURS.length], esc(b.label() + ": " + b.text()),
+                    LABEL_W + w + 6, y + BAR_H / 2 + 4, esc(b.text())));
+            y += BAR_H + GAP;
+        }
+        sb.append("</svg>\n");
         return sb.toString();
     }
 

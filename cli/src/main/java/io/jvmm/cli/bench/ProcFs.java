@@ -26,15 +26,27 @@ public final class ProcFs {
     private ProcFs() {
     }
 
-    /** One line range of /proc/PID/smaps with its resident size. */
-    public record Mapping(long start, long end, String name, long rssKiB) {
+    /**
+     * One line range of /proc/PID/smaps with its resident size and the part of it that is anonymous memory
+     * (smaps "Anonymous"; for a MAP_PRIVATE file mapping exactly the pages copied on write, while the rest of
+     * its Rss is page cache that every mapping of the file shares. Not "Private_Dirty": "private" there means
+     * mapped once in the whole system, and a freshly written file's page cache is dirty too).
+     */
+    public record Mapping(long start, long end, String name, long rssKiB, long anonymousKiB) {
         public long size() {
             return end - start;
         }
     }
 
-    /** A memory reading: the whole resident set and the part that is guest RAM, in KiB. */
-    public record MemoryReading(long totalRssKiB, long guestRssKiB) {
+    /**
+     * A memory reading: the whole resident set, the part that is guest RAM, and of that the anonymous pages
+     * (for a restored guest: the pages it wrote, copied from the shared memory file), in KiB.
+     */
+    public record MemoryReading(long totalRssKiB, long guestRssKiB, long guestWrittenKiB) {
+        public MemoryReading(long totalRssKiB, long guestRssKiB) {
+            this(totalRssKiB, guestRssKiB, guestRssKiB);
+        }
+
         /** What the VMM itself uses: everything resident except guest RAM. */
         public long vmmRssKiB() {
             return Math.max(0, totalRssKiB - guestRssKiB);
@@ -51,23 +63,27 @@ public final class ProcFs {
         long end = -1;
         String name = "";
         long rss = 0;
+        long anon = 0;
         for (String line : lines) {
             int dash = line.indexOf('-');
             int space = line.indexOf(' ');
             if (dash > 0 && space > dash && isHex(line, 0, dash)) {
                 if (start >= 0) {
-                    out.add(new Mapping(start, end, name, rss));
+                    out.add(new Mapping(start, end, name, rss, anon));
                 }
                 start = Long.parseUnsignedLong(line, 0, dash, 16);
                 end = Long.parseUnsignedLong(line, dash + 1, space, 16);
                 name = field(line, 5);
                 rss = 0;
+                anon = 0;
             } else if (line.startsWith("Rss:")) {
                 rss = kib(line);
+            } else if (line.startsWith("Anonymous:")) {
+                anon = kib(line);
             }
         }
         if (start >= 0) {
-            out.add(new Mapping(start, end, name, rss));
+            out.add(new Mapping(start, end, name, rss, anon));
         }
         return out;
     }
@@ -135,9 +151,9 @@ public final class ProcFs {
     public static MemoryReading measure(long pid, Predicate<Mapping> isGuest) throws IOException {
         Path dir = Path.of("/proc", Long.toString(pid));
         long total = parseRollupRss(Files.readAllLines(dir.resolve("smaps_rollup")));
-        long guest = parseSmaps(Files.readAllLines(dir.resolve("smaps"))).stream()
-                .filter(isGuest).mapToLong(Mapping::rssKiB).sum();
-        return new MemoryReading(total, guest);
+        List<Mapping> guest = parseSmaps(Files.readAllLines(dir.resolve("smaps"))).stream().filter(isGuest).toList();
+        return new MemoryReading(total, guest.stream().mapToLong(Mapping::rssKiB).sum(),
+                guest.stream().mapToLong(Mapping::anonymousKiB).sum());
     }
 
     /** Guest RAM known by address: any mapping that overlaps one of the ranges {start, end}. */
@@ -165,6 +181,49 @@ public final class ProcFs {
             ms[i] = Long.parseLong(f[11 + i]) * 1000 / CLK_TCK;
         }
         return ms;
+    }
+
+    /** Guest RAM of a restored VMM known by its memory file: every mapping of that file. */
+    public static Predicate<Mapping> mappingOf(Path file) {
+        String name = file.toAbsolutePath().normalize().toString();
+        return m -> m.name().equals(name);
+    }
+
+    /** MemAvailable of /proc/meminfo text, KiB: the kernel's estimate of what can be allocated without swapping. */
+    public static long parseMemAvailable(List<String> meminfo) {
+        for (String line : meminfo) {
+            if (line.startsWith("MemAvailable:")) {
+                return kib(line);
+            }
+        }
+        throw new IllegalArgumentException("/proc/meminfo has no MemAvailable line");
+    }
+
+    /** This host's MemAvailable now, KiB. */
+    public static long memAvailableKiB() throws IOException {
+        return parseMemAvailable(Files.readAllLines(Path.of("/proc/meminfo")));
+    }
+
+    /**
+     * CPU time (user + system, all threads) of {@code root} and every descendant alive now, ms; processes
+     * that end between two readings drop out of the sum (an idle instance's processes do not end).
+     */
+    public static long treeCpuMs(ProcessHandle root) {
+        long sum = processCpuMs(root.pid());
+        for (ProcessHandle d : root.descendants().toList()) {
+            sum += processCpuMs(d.pid());
+        }
+        return sum;
+    }
+
+    /** utime + stime of one process, ms; 0 when it is gone. */
+    static long processCpuMs(long pid) {
+        try {
+            long[] t = parseStatCpuMs(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+            return t[0] + t[1];
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** CPU used by this process so far (user + system), ms. */

@@ -31,6 +31,7 @@ final class Reports {
             s.phaseStats().forEach((k, v) -> phases.put(k, v.toMap()));
             sum.put("phasesMs", phases);
             sum.put("readyMs", map(s.ready()));
+            sum.put("replyMs", map(s.reply()));
             sum.put("totalMs", map(s.total()));
             sum.put("bootTimerMs", map(s.bootTimer()));
             sum.put("cpuMs", map(s.cpu()));
@@ -43,14 +44,15 @@ final class Reports {
             Map<String, Object> density = new LinkedHashMap<>();
             density.put("hostMemoryKiB", r.densityMemKiB());
             density.put("instances", s.density(r.densityMemKiB()));
-            density.put("note", "computed: host memory / median per-instance memory; ignores sharing between instances "
-                    + "and the host kernel's own overhead");
-            sum.put("density", density);
+            density.put("note", "computed (footnote; see the top-level 'density' for measured figures): host memory / "
+                    + "median per-instance memory; ignores sharing between instances and the host kernel's own overhead");
+            sum.put("computedDensity", density);
             sm.put("summary", sum);
             sm.put("samples", s.samples().stream().map(x -> (Object) x.toMap()).toList());
             systems.add(sm);
         }
         m.put("systems", systems);
+        m.put("density", r.density().stream().map(d -> (Object) d.toMap()).toList());
         m.put("exitPath", r.exitPath());
         m.put("goals", r.goals());
         return m;
@@ -93,7 +95,7 @@ final class Reports {
     static String table(BenchResult r) {
         StringBuilder sb = new StringBuilder();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"system", "runs", "to /init ready", "total", "boot timer", "CPU", "VMM RSS", "guest touched",
+        rows.add(new String[] {"system", "runs", "to /init ready / reply", "total", "boot timer", "CPU", "VMM RSS", "guest touched",
                 "cgroup peak", "fit in " + kib(r.densityMemKiB())});
         for (BenchResult.SystemResult s : r.systems()) {
             if (s.unavailable() != null) {
@@ -101,7 +103,8 @@ final class Reports {
                 continue;
             }
             Long fit = s.density(r.densityMemKiB());
-            rows.add(new String[] {s.id(), Integer.toString(s.measured().size()), spread(s.ready()), spread(s.total()),
+            rows.add(new String[] {s.id(), Integer.toString(s.measured().size()),
+                    s.reply() != null ? "reply " + spread(s.reply()) : spread(s.ready()), spread(s.total()),
                     median(s.bootTimer(), false), median(s.cpu(), false), median(s.memory(Sample.Memory::vmmRssKiB), true),
                     median(s.memory(Sample.Memory::guestTouchedKiB), true), median(s.memory(Sample.Memory::cgroupPeakKiB), true),
                     fit == null ? "-" : fit.toString()});
@@ -133,6 +136,9 @@ final class Reports {
             s.phaseStats().forEach((k, v) -> parts.add(k + " " + spread(v)));
             sb.append("  ").append(s.id()).append(": ").append(String.join(" | ", parts)).append('\n');
         }
+        if (!r.density().isEmpty()) {
+            sb.append(densityTable(r));
+        }
         if (r.exitPath() != null) {
             sb.append("\nexit path (port-I/O exits from a ring-3 loop): ").append(r.exitPath().get("summary")).append('\n');
         }
@@ -145,9 +151,65 @@ final class Reports {
         sb.append(goal("  jvmm cold to /init / QEMU microvm to /init", g.get("jvmmColdReadyOverQemuReady"), "<= 0.8"));
         sb.append(g.get("warmVmBuildMs") == null ? "  warm VM build: not measured\n"
                 : String.format(Locale.ROOT, "  warm VM build (%s): %s (goal < 5 ms)%n", g.get("warmVmBuildFrom"), ms((Double) g.get("warmVmBuildMs"))));
-        sb.append("density: computed as host memory / median per-instance memory (VMM RSS + guest touched, or the "
-                + "container's cgroup peak); it ignores sharing and the host kernel's overhead.\n");
+        sb.append(goal("  jvmm restore, new process, to reply / crun to /init ready", g.get("restoreColdReplyOverCrunReady"), "<= 10"));
+        sb.append(goal("  jvmm restore, in process, to reply / crun to /init ready", g.get("restoreWarmReplyOverCrunReady"), "<= 1"));
+        sb.append(g.get("clonesPerInstanceBeyondWrittenKiB") == null ? "  clones' memory beyond dirtied pages: not measured\n"
+                : String.format(Locale.ROOT, "  %s jvmm clones in one process: %s each, of which %s dirtied guest pages: %s beyond them (goal <= 4 MiB)%n",
+                g.get("clonesInstances"), kib((Double) g.get("clonesPerInstanceKiB")), kib((Double) g.get("clonesWrittenPerInstanceKiB")),
+                kib((Double) g.get("clonesPerInstanceBeyondWrittenKiB"))));
+        sb.append(goal("  clones per GiB / crun containers per GiB", g.get("clonesPerGiBOverCrunPerGiB"), ">= 0.5"));
+        sb.append(g.get("idleCpuPercentPerVm") == null ? "  idle CPU per jvmm VM: not measured\n"
+                : String.format(Locale.ROOT, "  idle CPU per jvmm VM (clones): %.2f %% of a core (goal <= 1 %%)%n", (Double) g.get("idleCpuPercentPerVm")));
+        sb.append("footnote: 'fit in' is computed, not measured: host memory / median per-instance memory (VMM RSS + guest "
+                + "touched, or the container's cgroup peak); it ignores sharing and the host kernel's overhead"
+                + (r.density().isEmpty() ? " (measure it with --density).\n" : "; the measured density is above.\n"));
         return sb.toString();
+    }
+
+    /** The measured density: one row per system. */
+    static String densityTable(BenchResult r) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"density", "N", "all replied", "host memory (MemAvailable)", "per instance", "cgroup peaks / N",
+                "dirtied guest / N", "per GiB", "idle CPU / instance"});
+        for (DensityBench.Result d : r.density()) {
+            if (!d.measured()) {
+                rows.add(new String[] {d.id(), Integer.toString(d.instances()),
+                        d.unavailable() != null ? "not run: " + d.unavailable() : "stopped: " + d.error(), "", "", "", "", "", ""});
+                continue;
+            }
+            rows.add(new String[] {d.id(), Integer.toString(d.instances()), ms(d.allRepliedMs()), kibOrDash(d.hostMemoryKiB()),
+                    kibOrDash(d.perInstanceKiB()), kibOrDash(d.cgroupPeakPerInstanceKiB()), kibOrDash(d.writtenPerInstanceKiB()),
+                    d.instancesPerGiB() == null ? "-" : String.format(Locale.ROOT, "%.1f", d.instancesPerGiB()),
+                    String.format(Locale.ROOT, "%.2f %% of a core", d.idleCpuPercentPerInstance())});
+        }
+        StringBuilder sb = new StringBuilder("\nmeasured density (N live instances, each answered a typed command, then idle "
+                + (r.density().isEmpty() ? "" : String.format(Locale.ROOT, "%.0f s", r.density().get(0).idleSeconds())) + "):\n");
+        int[] w = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (!(i == 2 && (row[2].startsWith("not run") || row[2].startsWith("stopped")))) {
+                    w[i] = Math.max(w[i], row[i].length());
+                }
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int i = 0; i < row.length; i++) {
+                line.append(String.format("%-" + Math.max(1, w[i]) + "s  ", row[i]));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        for (DensityBench.Result d : r.density()) {
+            if (d.retypes() > 0) {
+                sb.append("  ").append(d.id()).append(": the command was typed again ").append(d.retypes())
+                        .append(" time(s) into instances that were quiet for 5 s without answering\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String kibOrDash(Number v) {
+        return v == null ? "-" : kib(v.doubleValue());
     }
 
     private static String goal(String what, Object v, String target) {

@@ -22,13 +22,14 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
      * not a boundary.
      */
     static final List<String> EVENT_ORDER = List.of("build-start", "first-run", "first-exit", "first-output", "init-ready",
-            "guest-exit", "exit");
+            "reply", "guest-exit", "exit");
     static final Map<String, String> PHASE_NAMES = Map.of(
             "build-start", "JVM start + setup",
             "first-run", "VM build",
             "first-exit", "to first guest exit",
             "first-output", "to first console output",
             "init-ready", "to /init ready",
+            "reply", "to reply to a typed command",
             "guest-exit", "to guest exit (poweroff)",
             "exit", "to process exit");
     /** The phase of a run that records nothing but its end. */
@@ -77,6 +78,11 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
         return events.get("init-ready");
     }
 
+    /** Start to the guest's (or container's) answer to a typed command; null when there is none. */
+    public Double replyMs() {
+        return events.get("reply");
+    }
+
     /** Start to the last boundary recorded (process exit, or VM teardown in process). */
     public double totalMs() {
         double t = 0;
@@ -101,6 +107,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
         }
         m.put("phases", ph);
         m.put("readyMs", readyMs());
+        m.put("replyMs", replyMs());
         m.put("totalMs", totalMs());
         m.put("cpuMs", cpuMs);
         m.put("memory", memory == null ? null : memory.toMap());

@@ -65,7 +65,7 @@ class ReportsTest {
         assertEquals(90200.0, ((Number) ready.get("median")).doubleValue());
         Map<?, ?> per = (Map<?, ?>) ((Map<?, ?>) summary.get("memory")).get("perInstanceKiB");
         assertEquals(80000.0, ((Number) per.get("median")).doubleValue());
-        assertEquals(13L, ((Map<?, ?>) summary.get("density")).get("instances"));   // 1048576 / 80000
+        assertEquals(13L, ((Map<?, ?>) summary.get("computedDensity")).get("instances"));   // 1048576 / 80000
         assertEquals("not installed", ((Map<?, ?>) systems.get(2)).get("unavailable"));
         assertNull(((Map<?, ?>) ((Map<?, ?>) systems.get(1)).get("summary")).get("bootTimerMs"));
     }
