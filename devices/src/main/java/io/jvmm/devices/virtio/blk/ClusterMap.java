@@ -1,5 +1,8 @@
 package io.jvmm.devices.virtio.blk;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,6 +72,32 @@ final class ClusterMap {
                 pages[p][bit >>> 6] |= 1L << bit;
                 count++;
             }
+        }
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code position} of a layered disk: each run of clusters set in
+     * this map from {@code upper} (at the same offsets), each run of the others from {@code lower}. The
+     * caller has checked the range against the disk's size.
+     */
+    void readLayered(long position, ByteBuffer dst, FileChannel upper, BlockBackend lower) throws IOException {
+        long end = position + dst.remaining();
+        long pos = position;
+        while (pos < end) {
+            boolean fromUpper = contains(pos >>> CLUSTER_SHIFT);
+            long runEnd = Math.min(end, ((pos >>> CLUSTER_SHIFT) + 1) << CLUSTER_SHIFT);
+            while (runEnd < end && contains(runEnd >>> CLUSTER_SHIFT) == fromUpper) {
+                runEnd = Math.min(end, runEnd + (1L << CLUSTER_SHIFT));
+            }
+            int n = (int) (runEnd - pos);
+            ByteBuffer piece = dst.slice(dst.position(), n);
+            if (fromUpper) {
+                CopyOnWriteBackend.readFully(upper, pos, piece);
+            } else {
+                lower.read(pos, piece);
+            }
+            dst.position(dst.position() + n);
+            pos = runEnd;
         }
     }
 

@@ -115,24 +115,7 @@ public final class CopyOnWriteBackend implements BlockBackend {
             throw new EOFException("copy-on-write disk: read of " + dst.remaining() + " bytes at " + position
                     + " past its end (" + size + " bytes)");
         }
-        long pos = position;
-        while (pos < end) {
-            long c = pos >>> CLUSTER_SHIFT;
-            boolean inOverlay = isPresent(c);
-            long runEnd = Math.min(end, (c + 1) << CLUSTER_SHIFT);
-            while (runEnd < end && isPresent(runEnd >>> CLUSTER_SHIFT) == inOverlay) {
-                runEnd = Math.min(end, runEnd + CLUSTER_SIZE);
-            }
-            int n = (int) (runEnd - pos);
-            ByteBuffer piece = dst.slice(dst.position(), n);
-            if (inOverlay) {
-                readFully(overlay, pos, piece);
-            } else {
-                base.read(pos, piece);
-            }
-            dst.position(dst.position() + n);
-            pos = runEnd;
-        }
+        present.readLayered(position, dst, overlay, base);
     }
 
     @Override

@@ -94,24 +94,7 @@ public final class SavedOverlayBackend implements BlockBackend {
             throw new EOFException("saved overlay: read of " + dst.remaining() + " bytes at " + position
                     + " past the disk's end (" + size() + " bytes)");
         }
-        long pos = position;
-        while (pos < end) {
-            long c = pos >>> ClusterMap.CLUSTER_SHIFT;
-            boolean fromSaved = clusters.contains(c);
-            long runEnd = Math.min(end, (c + 1) << ClusterMap.CLUSTER_SHIFT);
-            while (runEnd < end && clusters.contains(runEnd >>> ClusterMap.CLUSTER_SHIFT) == fromSaved) {
-                runEnd = Math.min(end, runEnd + CopyOnWriteBackend.CLUSTER_SIZE);
-            }
-            int n = (int) (runEnd - pos);
-            ByteBuffer piece = dst.slice(dst.position(), n);
-            if (fromSaved) {
-                CopyOnWriteBackend.readFully(saved, pos, piece);
-            } else {
-                base.read(pos, piece);
-            }
-            dst.position(dst.position() + n);
-            pos = runEnd;
-        }
+        clusters.readLayered(position, dst, saved, base);
     }
 
     @Override
