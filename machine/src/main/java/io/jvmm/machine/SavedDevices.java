@@ -44,17 +44,16 @@ record SavedDevices(SerialState serial, I8042State i8042, BootTimerState bootTim
             if (!names.add(d.name())) {
                 throw new SnapshotException(where + ": a second record of that name");
             }
-            switch (d.name().equals(Machine.SERIAL_NAME) ? "serial" : d.name().equals(Machine.I8042_NAME) ? "i8042"
-                    : d.name().equals(Machine.BOOT_TIMER_NAME) ? "boot-timer" : "virtio") {
-                case "serial" -> {
+            switch (d.name()) {
+                case Machine.SERIAL_NAME -> {
                     expectKind(d, SerialRecord.KIND, where);
                     serial = SerialRecord.fromJson(d.state(), where);
                 }
-                case "i8042" -> {
+                case Machine.I8042_NAME -> {
                     expectKind(d, DeviceRecords.I8042, where);
                     i8042 = DeviceRecords.read(d, I8042State.class, where);
                 }
-                case "boot-timer" -> {
+                case Machine.BOOT_TIMER_NAME -> {
                     expectKind(d, DeviceRecords.BOOT_TIMER, where);
                     bootTimer = DeviceRecords.read(d, BootTimerState.class, where);
                 }
