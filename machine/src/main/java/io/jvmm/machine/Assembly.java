@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  *   port 0x3f8-0x3ff  16550A UART (COM1), GSI 4 (only with an in-kernel irqchip)
- *   port 0x60-0x64    i8042 (reset line only)
+ *   port 0x60-0x64    i8042 (keyboard on IRQ 1, reset line)
  *   port 0x600-0x601  ACPI sleep control + reset / sleep status registers (poweroff, reboot; see Fadt)
  *   MMIO 0xC0000000   boot timer (write 123 = "guest booted")
  *   MMIO 0xC0001000+  virtio-mmio devices, 4 KiB each, GSI 5.. (see VirtioDevices)
@@ -56,7 +56,7 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
      */
     static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
-        Legacy legacy = wireLegacy(wiring, com1(wiring, irqchip), console, bootTimer, stop, null, null);
+        Legacy legacy = wireLegacy(wiring, irqchip, console, bootTimer, stop, null, null);
         Serial serial = legacy.serial();
 
         VirtioDevices virtio = VirtioDevices.attach(wiring, spec);
@@ -90,18 +90,24 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
     }
 
     /** The legacy devices whose state a snapshot saves (the boot timer is the caller's). */
-    record Legacy(Serial serial, I8042 i8042) {
+    record Legacy(Serial serial, I8042 i8042, InterruptLine com1) {
     }
 
     /**
-     * The devices every machine has, on {@code wiring}: the 16550A on COM1, the i8042's reset line, the
-     * ACPI sleep/reset registers, the boot timer. Used by {@link #assemble} and by a restore (which loads nothing).
+     * The devices every machine has, on {@code wiring}: the 16550A on COM1 (GSI 4), the i8042 with its
+     * keyboard (GSI 1, aux GSI 12) and reset line, the ACPI sleep/reset registers, the boot timer. Used by
+     * {@link #assemble} and by a restore (which loads nothing). A restored device sends no edge for an
+     * interrupt it had raised: that one was delivered before the snapshot and is in the irqchip's state.
      *
+     * @param irqchip     whether the VM has an in-kernel interrupt controller (else the devices get none)
      * @param serialState a snapshot's UART state to restore, or null for a UART after reset
      * @param i8042State  a snapshot's i8042 state to restore, or null for a controller after reset
      */
-    static Legacy wireLegacy(VmWiring wiring, InterruptLine com1, ConsoleWatcher console, BootTimer bootTimer,
+    static Legacy wireLegacy(VmWiring wiring, boolean irqchip, ConsoleWatcher console, BootTimer bootTimer,
                              Consumer<MachineExit> stop, SerialState serialState, I8042State i8042State) {
+        InterruptLine com1 = irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
+        InterruptLine keyboard = irqchip ? wiring.interrupt("i8042-kbd", Machine.I8042_KBD_GSI) : InterruptLine.NONE;
+        InterruptLine aux = irqchip ? wiring.interrupt("i8042-aux", Machine.I8042_AUX_GSI) : InterruptLine.NONE;
         Serial serial = serialState == null ? new Serial(com1, console) : Serial.restore(serialState, com1, console);
         wiring.pio().insert("serial", Machine.COM1_PORT, Serial.PORT_COUNT, serial);
         Runnable reset = () -> {
@@ -110,7 +116,8 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
                     .map(l -> MachineExit.failure("guest kernel panicked: " + l))
                     .orElse(MachineExit.ok("guest reset (reboot, i8042)")));
         };
-        I8042 i8042 = i8042State == null ? new I8042(reset) : I8042.restore(i8042State, reset);
+        I8042 i8042 = i8042State == null ? new I8042(reset, keyboard, aux)
+                : I8042.restore(i8042State, reset, keyboard, aux);
         wiring.pio().insert("i8042", Machine.I8042_PORT, I8042.PORT_COUNT, i8042);
         // Stateless (write-only registers): nothing for a snapshot to save.
         wiring.pio().insert("acpi-pm", Machine.ACPI_PM_PORT, AcpiPowerDevice.PORT_COUNT,
@@ -123,12 +130,7 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
                                     .orElse(MachineExit.ok("guest reset (reboot, ACPI reset register)")));
                         }));
         wiring.mmio().insert("boot-timer", GuestRamLayout.BOOT_TIMER_ADDRESS, BootTimer.MMIO_SIZE, bootTimer);
-        return new Legacy(serial, i8042);
-    }
-
-    /** The UART's interrupt: GSI 4 of the in-kernel irqchip, or none without one. */
-    static InterruptLine com1(VmWiring wiring, boolean irqchip) {
-        return irqchip ? wiring.interrupt("serial", Machine.COM1_GSI) : InterruptLine.NONE;
+        return new Legacy(serial, i8042, com1);
     }
 
     private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {

@@ -3,7 +3,6 @@ package io.jvmm.machine;
 import io.jvmm.boot.InitrdInflater;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.boot.cpu.CpuidEntry;
-import io.jvmm.core.irq.InterruptLine;
 import io.jvmm.core.kvm.Kvm;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestMemory;
@@ -52,6 +51,9 @@ public final class Machine implements AutoCloseable {
 
     public static final int COM1_PORT = 0x3f8;
     public static final int COM1_GSI = 4;
+    /** The i8042's keyboard and aux (mouse) interrupts: ISA IRQ 1 and 12, identity-mapped to GSIs. */
+    public static final int I8042_KBD_GSI = 1;
+    public static final int I8042_AUX_GSI = 12;
     public static final int I8042_PORT = 0x60;
     /** The ACPI sleep control/status and reset registers (the FADT's; Cloud Hypervisor's port). */
     public static final int ACPI_PM_PORT = 0x600;
@@ -392,12 +394,9 @@ public final class Machine implements AutoCloseable {
             } catch (DeviceStateException e) {
                 throw new SnapshotException(files.stateFile() + ": devices (" + BOOT_TIMER_NAME + "): " + e.getMessage());
             }
-            // The UART comes back with its interrupt level but sends no edge: a pending interrupt was delivered
-            // before the snapshot and is in the irqchip's state.
-            InterruptLine com1 = Assembly.com1(wiring, config.irqchip());
             Assembly.Legacy legacy;
             try {
-                legacy = Assembly.wireLegacy(wiring, com1, console, bootTimer, vm::stop, saved.serial(), saved.i8042());
+                legacy = Assembly.wireLegacy(wiring, config.irqchip(), console, bootTimer, vm::stop, saved.serial(), saved.i8042());
             } catch (DeviceStateException e) {
                 throw new SnapshotException(files.stateFile() + ": devices: " + e.getMessage());
             }
@@ -416,11 +415,13 @@ public final class Machine implements AutoCloseable {
                     (System.nanoTime() - vmCreated) / 1000);
             // Once the vCPUs' local APICs are restored: an interrupt the UART raised just before the snapshot may
             // not have reached the irqchip's saved state (irqfd injection is asynchronous), so COM1 gets one edge
-            // (if nothing is pending the guest's driver finds UART_IIR_NO_INT and returns); and each virtio queue
+            // (if nothing is pending the guest's driver finds UART_IIR_NO_INT and returns), the i8042 one for a
+            // keyboard byte waiting in its output buffer; and each virtio queue
             // is looked at once for a notification that was in flight.
             m.restored = true;
             m.afterVcpuRestore = config.irqchip() ? () -> {
-                com1.trigger();
+                legacy.com1().trigger();
+                legacy.i8042().interruptAfterRestore();
                 virtio.kickQueues();
             } : virtio::kickQueues;
             return m;
@@ -460,6 +461,26 @@ public final class Machine implements AutoCloseable {
             listeners.exited(this, exit);
         }
         return exit;
+    }
+
+    /**
+     * Types Ctrl+Alt+Del on the i8042's keyboard, as Firecracker's SendCtrlAltDel does: the guest decides
+     * what follows (a Linux guest with the i8042 and VT keyboard drivers calls ctrl_alt_del(): a restart, or
+     * SIGINT to init when init asked for it; the restart resets through the i8042, which ends the machine).
+     * The machine itself is not stopped. Any thread; the keys wait in the keyboard while the machine is paused.
+     *
+     * @throws IllegalStateException when the machine has ended, or the keys could not be queued (the guest
+     *         disabled its keyboard, or has not read the keys sent before), with the reason in one line
+     */
+    public void sendCtrlAltDel() {
+        MachineState s = vm.state();
+        if (s == MachineState.STOPPED) {
+            throw new IllegalStateException("cannot send Ctrl+Alt+Del: the machine has stopped");
+        }
+        String refused = i8042.sendCtrlAltDel();
+        if (refused != null) {
+            throw new IllegalStateException("cannot send Ctrl+Alt+Del: " + refused);
+        }
     }
 
     /** Asks the machine to stop (any state, any thread; returns at once; the first reason wins; nothing after close). */

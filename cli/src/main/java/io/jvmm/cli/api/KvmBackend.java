@@ -134,6 +134,11 @@ final class KvmBackend implements VmBackend {
             }
 
             @Override
+            public void sendCtrlAltDel() {
+                machine.sendCtrlAltDel();
+            }
+
+            @Override
             public Machine.SnapshotResult snapshot(SnapshotFiles files) throws java.io.IOException {
                 if (machine.state() != MachineState.PAUSED) {
                     throw new IllegalStateException("the microVM must be paused (PATCH /vm {\"state\": \"Paused\"}) to"

@@ -39,6 +39,12 @@ interface VmBackend {
 
         void stop(MachineExit reason);
 
+        /**
+         * Types Ctrl+Alt+Del on the guest's keyboard (the machine goes on; the guest decides what follows).
+         * Throws IllegalStateException saying why the keys could not be sent.
+         */
+        void sendCtrlAltDel();
+
         /** The machine's end, or null when {@code timeout} passed first. */
         MachineExit awaitExit(Duration timeout) throws InterruptedException;
 

@@ -37,7 +37,7 @@ import java.util.concurrent.ExecutionException;
  * <pre>
  *   Not started ──InstanceStart──► Running ◄──PATCH /vm Resumed── Paused
  *     (PUT config)                    └────PATCH /vm Paused────────►┘
- *                                   guest poweroff/reboot, SendCtrlAltDel ──► the process ends
+ *                                   guest poweroff/reboot (SendCtrlAltDel asks the guest for one) ──► the process ends
  * </pre>
  */
 final class Vmm {
@@ -246,9 +246,14 @@ final class Vmm {
             }
             case "SendCtrlAltDel" -> {
                 afterBoot();
-                // jvmm's i8042 has only its reset line, no keyboard to type Ctrl-Alt-Del on: the machine ends
-                // as a guest reboot ends it (exit status 0), without the guest's own shutdown.
-                running.stop(MachineExit.ok("SendCtrlAltDel from the API"));
+                // As Firecracker: Ctrl+Alt+Del is typed on the i8042's keyboard and the guest decides what
+                // follows. A Linux guest restarts (after its init's shutdown when init asked for the keys), the
+                // restart resets through the i8042, and the process then ends with status 0.
+                try {
+                    running.sendCtrlAltDel();
+                } catch (IllegalStateException e) {
+                    throw new ApiException(e.getMessage());
+                }
             }
             case "FlushMetrics" -> {
                 if (metrics == null) {

@@ -75,6 +75,17 @@ final class FakeBackend implements VmBackend {
             exit.complete(reason);
         }
 
+        int ctrlAltDels;
+        String refuseCtrlAltDel;
+
+        @Override
+        public synchronized void sendCtrlAltDel() {
+            if (refuseCtrlAltDel != null) {
+                throw new IllegalStateException(refuseCtrlAltDel);
+            }
+            ctrlAltDels++;
+        }
+
         @Override
         public MachineExit awaitExit(Duration timeout) throws InterruptedException {
             try {

@@ -1,14 +1,17 @@
 package io.jvmm.devices.legacy;
 
 import io.jvmm.core.bus.BusDevice;
+import io.jvmm.core.irq.InterruptLine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The i8042 keyboard controller, enough for Linux's {@code reboot=k} and for its i8042 driver's probe not
- * to hang. No keyboard or mouse is attached and no interrupt is raised.
+ * The i8042 keyboard controller with a PS/2 keyboard ({@link Ps2Keyboard}) on its first port and nothing
+ * on its second (aux) port: enough for Linux's {@code reboot=k}, for its i8042 and atkbd drivers to probe
+ * without waiting for a timeout, and for the VMM to type Ctrl+Alt+Del ({@link #sendCtrlAltDel()}, the
+ * Firecracker API's SendCtrlAltDel).
  *
  * <p>Ports, as in drivers/input/serio/i8042-io.h (I8042_DATA_REG = base, I8042_STATUS_REG =
  * I8042_COMMAND_REG = base + 4). The assembly inserts this device once, at 0x60 with length
@@ -38,10 +41,22 @@ import java.util.Objects;
  * <p>Controller commands answered (names from include/linux/i8042.h): I8042_CMD_CTL_RCTR/WCTR,
  * I8042_CMD_CTL_TEST (I8042_RET_CTL_TEST), I8042_CMD_KBD_TEST/AUX_TEST (0x00: no error), KBD/AUX
  * DISABLE/ENABLE (the CTR bits follow, which i8042_toggle_aux() checks), KBD/AUX_LOOP (the byte comes
- * back), read/write output port. Bytes written to the keyboard or mouse (data port with no command
- * pending, or I8042_CMD_AUX_SEND) go nowhere: there is no device to answer. A guest kernel built with the
- * i8042 driver should be booted with {@code i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd}, as
- * Firecracker does, to skip probes that would wait for an interrupt that never comes.
+ * back), read/write output port. A byte written to the data port with no command pending goes to the
+ * keyboard, which answers through the output buffer; bytes for the aux port (I8042_CMD_AUX_SEND) go
+ * nowhere: no mouse is attached.
+ *
+ * <p>Interrupts (IRQ 1 keyboard, IRQ 12 aux, edge-triggered as on the ISA bus): a keyboard byte raises
+ * IRQ 1 when it reaches the output buffer and the command byte has I8042_CTR_KBDINT; an I8042_CMD_AUX_LOOP
+ * reply raises IRQ 12 when it reaches the head of the output buffer and I8042_CTR_AUXINT is set (Linux's
+ * i8042_check_aux() tests IRQ 12 that way, and waits 250 ms when none comes). Replies to other controller
+ * commands raise none: Linux reads them by polling the status register. Keyboard bytes move from the
+ * keyboard's FIFO into the output buffer only while the output buffer is empty and the keyboard interface
+ * is enabled (I8042_CTR_KBDDIS clear), one byte per interrupt, as the real controller does.
+ *
+ * <p>Firecracker's i8042 (src/vmm/src/devices/legacy/i8042.rs) acknowledges every keyboard byte with
+ * 0xfa and types only the set-2 make codes of Ctrl, Alt and Delete, with translation off; guests are
+ * booted with {@code i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd} there. Here the keyboard answers
+ * atkbd's probe (GETID, RESET_DIS, SETLEDS, SETREP, ENABLE) properly, so no option is needed.
  */
 public final class I8042 implements BusDevice {
     /** Ports decoded from the base (0x60..0x64). */
@@ -97,6 +112,8 @@ public final class I8042 implements BusDevice {
     static final int NO_COMMAND = -1;
 
     private final Runnable reset;
+    private final InterruptLine keyboardIrq;
+    private final InterruptLine auxIrq;
 
     // Guarded by this.
     private int ctr = I8042_CTR_KBDINT | I8042_CTR_SYSFLAG | I8042_CTR_XLATE;
@@ -105,10 +122,28 @@ public final class I8042 implements BusDevice {
     private boolean lastWriteWasCommand;
     private int lastData;
     private final ArrayDeque<Integer> outputBuffer = new ArrayDeque<>();
+    private Ps2Keyboard keyboard = new Ps2Keyboard();
+    /**
+     * Whether the byte at the head of the output buffer has had its interrupt (or was found to need none).
+     * Keyboard bytes enter an empty buffer and are announced at once; a restored buffer counts as
+     * announced (the interrupt, if any, is in the saved irqchip state).
+     */
+    private boolean headAnnounced = true;
 
-    /** @param reset called when the guest pulses the reset line; the assembly ends the VM (exit 0) */
+    /** A controller whose interrupts go nowhere (tests, and machines without an irqchip). */
     public I8042(Runnable reset) {
+        this(reset, InterruptLine.NONE, InterruptLine.NONE);
+    }
+
+    /**
+     * @param reset       called when the guest pulses the reset line; the assembly ends the VM (exit 0)
+     * @param keyboardIrq IRQ 1
+     * @param auxIrq      IRQ 12
+     */
+    public I8042(Runnable reset, InterruptLine keyboardIrq, InterruptLine auxIrq) {
         this.reset = Objects.requireNonNull(reset, "reset");
+        this.keyboardIrq = Objects.requireNonNull(keyboardIrq, "keyboardIrq");
+        this.auxIrq = Objects.requireNonNull(auxIrq, "auxIrq");
     }
 
     /**
@@ -120,7 +155,8 @@ public final class I8042 implements BusDevice {
         for (int entry : outputBuffer) {
             replies.add(new I8042State.Reply(entry & 0xff, (entry & FROM_AUX) != 0));
         }
-        return new I8042State(ctr, outputPort, pendingCommand, lastWriteWasCommand, lastData, replies);
+        return new I8042State(ctr, outputPort, pendingCommand, lastWriteWasCommand, lastData, replies,
+                keyboard.state());
     }
 
     /**
@@ -128,11 +164,12 @@ public final class I8042 implements BusDevice {
      * an unknown pending command, the reset line held low or an output buffer longer than the
      * controller's throws {@link io.jvmm.devices.DeviceStateException} naming the field.
      *
-     * @param reset as for {@link #I8042(Runnable)}
+     * @param reset as for {@link #I8042(Runnable, InterruptLine, InterruptLine)}, and the interrupt lines
      */
-    public static I8042 restore(I8042State state, Runnable reset) {
+    public static I8042 restore(I8042State state, Runnable reset, InterruptLine keyboardIrq, InterruptLine auxIrq) {
         Objects.requireNonNull(state, "state").validate();
-        I8042 dev = new I8042(reset);
+        Ps2Keyboard keyboard = Ps2Keyboard.restore(state.keyboard());
+        I8042 dev = new I8042(reset, keyboardIrq, auxIrq);
         synchronized (dev) {
             dev.ctr = state.ctr();
             dev.outputPort = state.outputPort();
@@ -142,18 +179,65 @@ public final class I8042 implements BusDevice {
             for (I8042State.Reply r : state.outputBuffer()) {
                 dev.outputBuffer.addLast(r.value() | (r.fromAux() ? FROM_AUX : 0));
             }
+            dev.keyboard = keyboard;
         }
         return dev;
     }
 
+    /** {@link #restore(I8042State, Runnable, InterruptLine, InterruptLine)} with interrupts that go nowhere. */
+    public static I8042 restore(I8042State state, Runnable reset) {
+        return restore(state, reset, InterruptLine.NONE, InterruptLine.NONE);
+    }
+
+    /**
+     * After a restore, once the vCPUs' interrupt state is back: an edge for the byte waiting at the head of
+     * the output buffer, as it may have been raised after the irqchip's state was saved (irqfd injection is
+     * asynchronous). A keyboard byte gets IRQ 1, an aux byte IRQ 12, when the command byte enables them; a
+     * reply to a controller command (the last write went to the command port) gets none, as at run time.
+     */
+    public void interruptAfterRestore() {
+        int irqs = 0;
+        synchronized (this) {
+            Integer head = outputBuffer.peekFirst();
+            if (head != null) {
+                if ((head & FROM_AUX) != 0) {
+                    irqs = (ctr & I8042_CTR_AUXINT) != 0 ? IRQ_AUX : 0;
+                } else if (!lastWriteWasCommand && (ctr & I8042_CTR_KBDINT) != 0) {
+                    irqs = IRQ_KEYBOARD;
+                }
+            }
+        }
+        raise(irqs);
+    }
+
+    /**
+     * Types Ctrl+Alt+Del on the keyboard (Firecracker's SendCtrlAltDel): the keys are pressed and
+     * released, and the guest reads them one interrupt at a time. What the guest does then is its own
+     * affair (Linux: ctrl_alt_del(), a restart or SIGINT to init). Safe from any thread.
+     *
+     * @return null when the keys were queued, else why they were not (one line)
+     */
+    public String sendCtrlAltDel() {
+        int irqs;
+        String refused;
+        synchronized (this) {
+            refused = keyboard.typeCtrlAltDel((ctr & I8042_CTR_XLATE) != 0);
+            irqs = pump();
+        }
+        raise(irqs);
+        return refused;
+    }
+
     @Override
     public void read(long offset, byte[] data) {
+        int irqs = 0;
         synchronized (this) {
             // Wider accesses are split into byte cycles at consecutive ports, as the ISA bus does.
             for (int i = 0; i < data.length; i++) {
                 long port = offset + i;
                 if (port == I8042_DATA_REG) {
                     data[i] = (byte) readData();
+                    irqs |= pump();
                 } else if (port == I8042_STATUS_REG) {
                     data[i] = (byte) status();
                 } else {
@@ -161,11 +245,13 @@ public final class I8042 implements BusDevice {
                 }
             }
         }
+        raise(irqs);
     }
 
     @Override
     public void write(long offset, byte[] data) {
         int resets = 0;
+        int irqs = 0;
         synchronized (this) {
             for (int i = 0; i < data.length; i++) {
                 long port = offset + i;
@@ -175,8 +261,10 @@ public final class I8042 implements BusDevice {
                 } else if (port == I8042_COMMAND_REG) {
                     resets += writeCommand(value) ? 1 : 0;
                 }
+                irqs |= pump();
             }
         }
+        raise(irqs);
         // Outside the lock: the callback may stop vCPU threads that wait on this device.
         for (int i = 0; i < resets; i++) {
             reset.run();
@@ -231,13 +319,53 @@ public final class I8042 implements BusDevice {
         Integer head = outputBuffer.pollFirst();
         if (head != null) {
             lastData = head & 0xff;
+            headAnnounced = false;
         }
         return lastData; // an empty buffer reads the last byte again, as the real latch does
     }
 
     private void reply(int value, boolean fromAux) {
         if (outputBuffer.size() < OUTPUT_BUFFER_SIZE) {
+            if (outputBuffer.isEmpty()) {
+                headAnnounced = false;
+            }
             outputBuffer.addLast((value & 0xff) | (fromAux ? FROM_AUX : 0));
+        }
+    }
+
+    private static final int IRQ_KEYBOARD = 1;
+    private static final int IRQ_AUX = 2;
+
+    /**
+     * Moves the output buffer on after a change: a keyboard byte enters an empty output buffer when the
+     * keyboard interface is enabled (IRQ 1 if enabled), an aux byte at its head is announced (IRQ 12 if
+     * enabled). Returns the interrupts to raise once the lock is released.
+     */
+    private int pump() {
+        int irqs = 0;
+        if (outputBuffer.isEmpty() && keyboard.hasOutput() && (ctr & I8042_CTR_KBDDIS) == 0) {
+            outputBuffer.addLast(keyboard.takeOutput());
+            headAnnounced = true;
+            if ((ctr & I8042_CTR_KBDINT) != 0) {
+                irqs |= IRQ_KEYBOARD;
+            }
+        }
+        Integer head = outputBuffer.peekFirst();
+        if (head != null && !headAnnounced) {
+            headAnnounced = true;
+            if ((head & FROM_AUX) != 0 && (ctr & I8042_CTR_AUXINT) != 0) {
+                irqs |= IRQ_AUX;
+            }
+        }
+        return irqs;
+    }
+
+    private void raise(int irqs) {
+        if ((irqs & IRQ_KEYBOARD) != 0) {
+            keyboardIrq.trigger();
+        }
+        if ((irqs & IRQ_AUX) != 0) {
+            auxIrq.trigger();
         }
     }
 
@@ -279,7 +407,8 @@ public final class I8042 implements BusDevice {
                 outputPort = value | OUTPUT_PORT_RESET; // the reset line comes back up after the pulse
                 return (value & OUTPUT_PORT_RESET) == 0;
             }
-            default -> { } // I8042_CMD_AUX_SEND or a byte for the keyboard: no device is attached
+            case I8042_CMD_AUX_SEND -> { } // no mouse is attached
+            default -> keyboard.receive(value, (ctr & I8042_CTR_XLATE) != 0);
         }
         return false;
     }

@@ -18,12 +18,60 @@ import static io.jvmm.devices.legacy.I8042.*;
  * @param lastWriteWasCommand  I8042_STR_CMDDAT: the last write went to the command port
  * @param lastData             the data latch, read again when the output buffer is empty
  * @param outputBuffer         replies waiting to be read from the data port, oldest first (at most 16)
+ * @param keyboard             the PS/2 keyboard on the first port
  */
 public record I8042State(int ctr, int outputPort, int pendingCommand, boolean lastWriteWasCommand, int lastData,
-                         List<Reply> outputBuffer) {
+                         List<Reply> outputBuffer, Keyboard keyboard) {
 
     /** One byte of the output buffer and the side it came from (I8042_STR_AUXDATA when {@code fromAux}). */
     public record Reply(int value, boolean fromAux) {
+    }
+
+    /**
+     * The keyboard's state ({@link Ps2Keyboard}); names as in drivers/input/keyboard/atkbd.c.
+     *
+     * @param scanning       keys are sent (ATKBD_CMD_ENABLE) or not (ATKBD_CMD_RESET_DIS)
+     * @param scanSet        the scan code set, 1 or 2
+     * @param leds           the LED bits of the last ATKBD_CMD_SETLEDS (0-7)
+     * @param typematic      the byte of the last ATKBD_CMD_SETREP (0-0x7f)
+     * @param pendingCommand the command waiting for its parameter (SETLEDS, SETREP, SCANSET) or -1
+     * @param lastSent       the byte ATKBD_CMD_RESEND sends again
+     * @param fifo           bytes not yet moved to the controller, oldest first (at most 16)
+     */
+    public record Keyboard(boolean scanning, int scanSet, int leds, int typematic, int pendingCommand, int lastSent,
+                           List<Integer> fifo) {
+        public Keyboard {
+            fifo = fifo == null ? null : List.copyOf(fifo);
+        }
+
+        void validate() {
+            if (scanSet != 1 && scanSet != 2) {
+                throw new DeviceStateException(DEVICE, "keyboard.scanSet " + scanSet + " is not 1 or 2");
+            }
+            if (leds < 0 || leds > 7) {
+                throw new DeviceStateException(DEVICE, "keyboard.leds " + leds + " is not 0-7");
+            }
+            if (typematic < 0 || typematic > 0x7f) {
+                throw new DeviceStateException(DEVICE, "keyboard.typematic " + typematic + " is not 0-127");
+            }
+            switch (pendingCommand) {
+                case Ps2Keyboard.NO_COMMAND, Ps2Keyboard.ATKBD_CMD_SETLEDS, Ps2Keyboard.ATKBD_CMD_SETREP,
+                     Ps2Keyboard.ATKBD_CMD_SCANSET -> { }
+                default -> throw new DeviceStateException(DEVICE, String.format(
+                        "keyboard.pendingCommand 0x%x is not a command that waits for a parameter", pendingCommand));
+            }
+            checkByte("keyboard.lastSent", lastSent);
+            if (fifo == null) {
+                throw new DeviceStateException(DEVICE, "keyboard.fifo is missing");
+            }
+            if (fifo.size() > Ps2Keyboard.FIFO_SIZE) {
+                throw new DeviceStateException(DEVICE, "keyboard.fifo holds " + fifo.size() + " bytes, more than "
+                        + Ps2Keyboard.FIFO_SIZE);
+            }
+            for (int i = 0; i < fifo.size(); i++) {
+                checkByte("keyboard.fifo[" + i + "]", fifo.get(i));
+            }
+        }
     }
 
     static final String DEVICE = "i8042";
@@ -57,6 +105,10 @@ public record I8042State(int ctr, int outputPort, int pendingCommand, boolean la
         for (int i = 0; i < outputBuffer.size(); i++) {
             checkByte("outputBuffer[" + i + "]", outputBuffer.get(i).value());
         }
+        if (keyboard == null) {
+            throw new DeviceStateException(DEVICE, "keyboard is missing");
+        }
+        keyboard.validate();
     }
 
     private static void checkByte(String field, int value) {
