@@ -27,11 +27,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(120)
 class ServeApiTest {
     /** Real mode at 0x1000: prints "hi\n" on COM1, then spins (jmp $) until stopped. */
+    /**
+     * Prints "hi", then waits for a byte from the i8042 (SendCtrlAltDel's keys) and resets the machine
+     * through it, as Linux's ctrl_alt_del() with reboot=k ends up doing.
+     */
     static final byte[] HI_SPIN = {
             (byte) 0xba, (byte) 0xf8, 0x03,   // mov dx, 0x3f8
             (byte) 0xb0, 'h', (byte) 0xee,    // mov al, 'h'; out dx, al
             (byte) 0xb0, 'i', (byte) 0xee,    // mov al, 'i'; out dx, al
             (byte) 0xb0, '\n', (byte) 0xee,   // mov al, '\n'; out dx, al
+            (byte) 0xe4, 0x64,                // poll: in al, 0x64 (I8042_STATUS_REG)
+            (byte) 0xa8, 0x01,                //       test al, 1 (I8042_STR_OBF)
+            (byte) 0x74, (byte) 0xfa,         //       jz poll
+            (byte) 0xe4, 0x60,                // in al, 0x60 (the key)
+            (byte) 0xb0, (byte) 0xfe,         // mov al, 0xfe
+            (byte) 0xe6, 0x64,                // out 0x64, al (pulse the reset line)
             (byte) 0xeb, (byte) 0xfe};        // jmp $
 
     @TempDir
@@ -160,6 +170,7 @@ class ServeApiTest {
         ok(sock, "PATCH", "/vm", "{\"state\": \"Paused\"}");
         ok(sock, "PUT", "/snapshot/create", create);
         assertTrue(Files.size(mem) == 16L << 20 && Files.exists(dir.resolve("vm.snap.fc.json")), "memory file and .fc.json");
+        ok(sock, "PATCH", "/vm", "{\"state\": \"Resumed\"}"); // the guest reads the keys only while it runs
         ok(sock, "PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
         assertEquals(0, awaitExit(), read("err"));
         String before = read("out");

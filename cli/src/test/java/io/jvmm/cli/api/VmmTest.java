@@ -247,7 +247,15 @@ class VmmTest {
         ok("PATCH", "/vm", "{\"state\": \"Resumed\"}");
         assertEquals("Running", get("/").get("state").asText());
         assertTrue(fault("PATCH", "/vm", "{\"state\": \"Resumed\"}").contains("cannot resume"));
+        // SendCtrlAltDel types the keys and leaves the machine running (the guest decides); the guest's
+        // reset then ends it.
         ok("PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}");
+        assertEquals(1, backend.vm.ctrlAltDels);
+        assertEquals("Running", get("/").get("state").asText());
+        backend.vm.refuseCtrlAltDel = "cannot send Ctrl+Alt+Del: the keyboard's buffer is full";
+        assertEquals("cannot send Ctrl+Alt+Del: the keyboard's buffer is full",
+                fault("PUT", "/actions", "{\"action_type\": \"SendCtrlAltDel\"}"));
+        backend.vm.stop(MachineExit.ok("guest reset (reboot, i8042)"));
         MachineExit exit = vmm.awaitEnd();
         assertEquals(0, exit.status());
         vmm.close();

@@ -81,12 +81,6 @@ final class Ps2Keyboard {
         }
     }
 
-    /**
-     * Bytes a Ctrl+Alt+Del takes at most: in set 2, Ctrl 1 + Alt 1 + Delete 2 pressed, Delete 3 + Alt 2 +
-     * Ctrl 2 released (set 1: 8).
-     */
-    static final int CTRL_ALT_DEL_BYTES = 11;
-
     private final ArrayDeque<Integer> fifo = new ArrayDeque<>();
     private boolean scanning = true;
     private int scanSet = SCANSET_DEFAULT;
@@ -246,30 +240,32 @@ final class Ps2Keyboard {
         if (!scanning) {
             return "the guest has disabled the keyboard (ATKBD_CMD_RESET_DIS) and not enabled it again";
         }
-        if (FIFO_SIZE - fifo.size() < CTRL_ALT_DEL_BYTES) {
-            return "the keyboard's buffer is full: the guest has not read the keys sent before";
-        }
         Key[] keys = {Key.LEFT_CTRL, Key.LEFT_ALT, Key.DELETE};
+        ArrayDeque<Integer> bytes = new ArrayDeque<>();
         for (Key k : keys) {
-            key(k, true, translated);
+            key(bytes, k, true, translated);
         }
         for (int i = keys.length - 1; i >= 0; i--) {
-            key(keys[i], false, translated);
+            key(bytes, keys[i], false, translated);
         }
+        if (FIFO_SIZE - fifo.size() < bytes.size()) {
+            return "the keyboard's buffer is full: the guest has not read the keys sent before";
+        }
+        fifo.addAll(bytes);
         return null;
     }
 
-    private void key(Key k, boolean press, boolean translated) {
+    private void key(ArrayDeque<Integer> out, Key k, boolean press, boolean translated) {
         if (k.extended) {
-            fifo.addLast(ATKBD_RET_EMUL0);
+            out.addLast(ATKBD_RET_EMUL0);
         }
         if (translated || scanSet == 1) {
-            fifo.addLast(press ? k.set1 : k.set1 | 0x80);
+            out.addLast(press ? k.set1 : k.set1 | 0x80);
         } else {
             if (!press) {
-                fifo.addLast(ATKBD_RET_RELEASE);
+                out.addLast(ATKBD_RET_RELEASE);
             }
-            fifo.addLast(k.set2);
+            out.addLast(k.set2);
         }
     }
 }
