@@ -77,12 +77,15 @@ class AssemblyTest {
                 .build();
         Assembly a = assemble(spec, true, new MachineListener() { });
 
-        // The serial's irqfd on GSI 4; virtio device n on GSI 5 + n, named as on the bus.
+        // The serial's irqfd on GSI 4, the i8042's keyboard and aux on GSI 1 and 12; virtio device n on
+        // GSI 5 + n, named as on the bus.
         assertEquals(Machine.COM1_GSI, wiring.gsiOf("serial"));
+        assertEquals(1, wiring.gsiOf("i8042-kbd"));
+        assertEquals(12, wiring.gsiOf("i8042-aux"));
         assertEquals(5, wiring.gsiOf("virtio-blk0"));
         assertEquals(6, wiring.gsiOf("virtio-blk1"));
         assertEquals(7, wiring.gsiOf("virtio-rng0"));
-        assertEquals(4, wiring.irqs.size());
+        assertEquals(6, wiring.irqs.size());
 
         // One doorbell per queue, at the device's QueueNotify register, matching the queue index.
         List<String> bells = wiring.doorbells.stream()
