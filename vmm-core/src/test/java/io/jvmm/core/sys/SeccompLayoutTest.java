@@ -30,6 +30,7 @@ class SeccompLayoutTest {
             #include <sys/socket.h>
             #include <termios.h>
             #include <errno.h>
+            #include <sys/mount.h>
             """;
 
     @Test
@@ -75,6 +76,10 @@ class SeccompLayoutTest {
         constant("SYS_clone", VmmSyscallFilter.SYS_clone, java, c);
         constant("SYS_clone3", VmmSyscallFilter.SYS_clone3, java, c);
         constant("SYS_socket", VmmSyscallFilter.SYS_socket, java, c);
+        constant("SYS_chdir", LibC.SYS_chdir, java, c);
+        constant("SYS_pivot_root", LibC.SYS_pivot_root, java, c);
+        constant("SYS_umount2", LibC.SYS_umount2, java, c);
+        constant("MNT_DETACH", Confinement.MNT_DETACH, java, c);
 
         Map<String, Long> fromC = KernelHeaderCheck.evaluate(PRELUDE, c);
         assertEquals(java, fromC);
