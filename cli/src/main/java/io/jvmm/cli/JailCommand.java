@@ -102,7 +102,7 @@ final class JailCommand implements Callable<Integer> {
         if (netns != null && !Files.exists(netns)) {
             throw new UserError("jail: --netns " + netns + ": no such file (ip netns add NAME makes /var/run/netns/NAME)");
         }
-        for (String tool : List.of("unshare", "mount", "mknod", netns != null ? "nsenter" : "unshare")) {
+        for (String tool : List.of("unshare", "setpriv", "mount", "mknod", netns != null ? "nsenter" : "unshare")) {
             if (onPath(tool) == null) {
                 throw new UserError("jail: needs the util-linux program " + tool + " (apt-get install util-linux mount)", 1);
             }
@@ -127,40 +127,58 @@ final class JailCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError("jail: cannot make " + root + ": " + e.getMessage(), 1);
         }
-        JailCgroup cgroup = null;
+        JailCgroup[] cgroup = new JailCgroup[1];
+        java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable cleanUp = () -> {
+            if (cleaned.compareAndSet(false, true)) {
+                if (cgroup[0] != null) {
+                    cgroup[0].remove();
+                }
+                removeTree(jailDir);
+            }
+        };
         try {
             if (plan.imageSymlink != null) {
                 Files.createDirectories(root.resolve(JAIL_IMAGES.substring(1)));
                 Files.createSymbolicLink(root.resolve(JAIL_IMAGES.substring(1)).resolve(plan.imageSymlink[0]), Path.of(plan.imageSymlink[1]));
             }
             if (memoryBytes != null || cpuLimit != null) {
-                cgroup = JailCgroup.create(cgroupRoot, id, memoryBytes, cpuLimit);
-                LOG.info("jail: cgroup {} {}{}{}", cgroup.version(), cgroup.dirs(),
+                cgroup[0] = JailCgroup.create(cgroupRoot, id, memoryBytes, cpuLimit);
+                LOG.info("jail: cgroup {} {}{}{}", cgroup[0].version(), cgroup[0].dirs(),
                         memoryBytes != null ? ", memory " + memoryBytes + " bytes" : "", cpuLimit != null ? ", " + cpuLimit + " CPUs" : "");
             }
-            List<String> cmd = launcher(root, uidValue, gidValue, plan, cgroup);
+            List<String> cmd = launcher(root, uidValue, gidValue, plan, cgroup[0]);
             LOG.debug("jail: launching {}", cmd);
             ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
             if (plan.imageSymlink != null) {
                 pb.environment().put(GuestImages.CACHE_ENV, JAIL_IMAGES);
             }
             Process p = pb.start();
+            // SIGTERM or SIGINT to this process: stop the VMM (SIGTERM to unshare, whose --kill-child then
+            // SIGKILLs it), wait for it, and clean up here: the main thread's finally does not run at exit.
             Thread stopper = new Thread(() -> {
-                p.destroy();   // SIGTERM to unshare, whose --kill-child then SIGKILLs the VMM
+                // The VMM first (unshare's child, PID 1 of the jail's PID namespace), then the launcher.
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroy();
+                try {
+                    if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                cleanUp.run();
             }, "jail-stop");
             Runtime.getRuntime().addShutdownHook(stopper);
             int status = p.waitFor();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
             } catch (IllegalStateException shuttingDown) {
-                // the hook runs now
+                return status;   // the hook runs now and cleans up
             }
             return status;
         } finally {
-            if (cgroup != null) {
-                cgroup.remove();
-            }
-            removeTree(jailDir);
+            cleanUp.run();
         }
     }
 
@@ -182,6 +200,7 @@ final class JailCommand implements Callable<Integer> {
         plan.vmmArgs.add(verb);
         boolean kernelGiven = false;
         boolean net = false;
+        boolean cpuProfile = false;
         String image = "minimal";
         int disks = 0;
         List<String> args = command.subList(1, command.size());
@@ -216,12 +235,16 @@ final class JailCommand implements Callable<Integer> {
                 case "--config-file", "--restore", "--snapshot-dir", "--snapshot-at", "--kvm-device", "--timings-json" ->
                         throw new UserError("jail: run " + name + " is not supported in the jail (its files are not bind-mounted)");
                 default -> {
-                    if (name.equals("--net") || a.startsWith("--net=")) {
-                        net = true;
-                    }
+                    net |= name.equals("--net");
+                    cpuProfile |= name.equals("--cpu-profile");
                     plan.vmmArgs.add(a);
                 }
             }
+        }
+        if (verb.equals("run") && !cpuProfile) {
+            // The jail has no /sys, where run's "auto" looks for the signs of an emulating KVM host: look here.
+            plan.vmmArgs.addAll(List.of("--cpu-profile",
+                    io.jvmm.boot.cpu.CpuProfile.detect(Path.of("/")).emulating() ? "emulating" : "hardware"));
         }
         if (verb.equals("run") && !kernelGiven) {
             Profile profile;
@@ -268,6 +291,9 @@ final class JailCommand implements Callable<Integer> {
             }
         }
         cmd.add("--");
+        // If this process dies (even by SIGKILL), the kernel sends SIGKILL to unshare, and its --kill-child
+        // passes it on to the VMM.
+        cmd.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--"));
         if (netns != null) {
             cmd.addAll(List.of("nsenter", "--net=" + netns.toAbsolutePath(), "--"));
         }

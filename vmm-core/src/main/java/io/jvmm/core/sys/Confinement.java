@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Confinement {
     static final int MNT_DETACH = 2;   // <sys/mount.h>: lazy unmount
+    static final int PR_SET_PDEATHSIG = 1;   // <linux/prctl.h>
+    static final int SIGKILL = 9;
 
     private Confinement() {
     }
@@ -64,6 +66,12 @@ public final class Confinement {
             rc = (int) LibC.SETRESUID.get().invokeExact(LibC.capture(), uid, uid, uid);
             if (rc != 0) {
                 throw new SysCallException("setresuid(" + Integer.toUnsignedString(uid) + ")", LibC.errno());
+            }
+            // A change of credentials clears the parent-death signal (prctl(2)) that the launcher set
+            // (unshare --kill-child): set it again, so that the VMM dies with the launcher. The kernel sends it
+            // for any thread of the child that holds one (kernel/exit.c, forget_original_parent).
+            if (LibC.syscall(LibC.SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0) != 0) {
+                throw new SysCallException("prctl(PR_SET_PDEATHSIG)", LibC.errno());
             }
         } catch (SysCallException e) {
             throw e;

@@ -31,6 +31,7 @@ class SeccompLayoutTest {
             #include <termios.h>
             #include <errno.h>
             #include <sys/mount.h>
+            #include <signal.h>
             """;
 
     @Test
@@ -80,6 +81,8 @@ class SeccompLayoutTest {
         constant("SYS_pivot_root", LibC.SYS_pivot_root, java, c);
         constant("SYS_umount2", LibC.SYS_umount2, java, c);
         constant("MNT_DETACH", Confinement.MNT_DETACH, java, c);
+        constant("PR_SET_PDEATHSIG", Confinement.PR_SET_PDEATHSIG, java, c);
+        constant("SIGKILL", Confinement.SIGKILL, java, c);
 
         Map<String, Long> fromC = KernelHeaderCheck.evaluate(PRELUDE, c);
         assertEquals(java, fromC);
