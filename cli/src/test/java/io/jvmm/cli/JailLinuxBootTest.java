@@ -42,12 +42,12 @@ class JailLinuxBootTest {
     void theDefaultGuestBootsInTheJailAsNobody() throws Exception {
         boolean cgroups = Files.isRegularFile(Path.of("/sys/fs/cgroup/cgroup.controllers"))
                 || Files.isRegularFile(Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
-        var args = new java.util.ArrayList<>(java.util.List.of("jail", "--id", "boot1", "--uid", JailTest.NOBODY, "--gid", JailTest.NOBODY,
+        var args = new java.util.ArrayList<>(java.util.List.of("jail", "-v", "--id", "boot1", "--uid", JailTest.NOBODY, "--gid", JailTest.NOBODY,
                 "--chroot-base", base.toString()));
         if (cgroups) {
             args.addAll(java.util.List.of("--memory-limit", "1G", "--cpu-limit", "1"));
         }
-        args.addAll(java.util.List.of("--", "run", "-v", "--rng", "--timeout", Long.toString(BootLinuxTest.BOOT_TIMEOUT_S),
+        args.addAll(java.util.List.of("--", "run", "--rng", "--timeout", Long.toString(BootLinuxTest.BOOT_TIMEOUT_S),
                 "--append", "jvmm.cmd=\"echo jail-$((6*7)); test -b /dev/vda && echo vda-$((1+1)); echo rng-$(head -c 16 /dev/hwrng | wc -c)\""));
         var r = JvmmProcess.run(BootLinuxTest.BOOT_TIMEOUT_S, null, args.toArray(String[]::new));
         String out = r.stdout();
