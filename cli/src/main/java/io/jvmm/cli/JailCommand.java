@@ -128,13 +128,18 @@ final class JailCommand implements Callable<Integer> {
             throw new UserError("jail: cannot make " + root + ": " + e.getMessage(), 1);
         }
         JailCgroup[] cgroup = new JailCgroup[1];
-        java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+        // Run by the main thread when the VMM has ended, or by the shutdown hook (SIGTERM): whichever comes
+        // second waits for the first to finish, since the JVM halts as soon as the hook returns.
+        boolean[] cleaned = new boolean[1];
         Runnable cleanUp = () -> {
-            if (cleaned.compareAndSet(false, true)) {
-                if (cgroup[0] != null) {
-                    cgroup[0].remove();
+            synchronized (cleaned) {
+                if (!cleaned[0]) {
+                    if (cgroup[0] != null) {
+                        cgroup[0].remove();
+                    }
+                    removeTree(jailDir);
+                    cleaned[0] = true;
                 }
-                removeTree(jailDir);
             }
         };
         try {
@@ -158,14 +163,20 @@ final class JailCommand implements Callable<Integer> {
             // SIGKILLs it), wait for it, and clean up here: the main thread's finally does not run at exit.
             Thread stopper = new Thread(() -> {
                 // The VMM first (unshare's child, PID 1 of the jail's PID namespace), then the launcher.
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                List<ProcessHandle> vmm = p.descendants().toList();
+                vmm.forEach(ProcessHandle::destroyForcibly);
                 p.destroy();
                 try {
+                    for (ProcessHandle h : vmm) {
+                        h.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    }
                     if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
                         p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    System.err.println("jvmm: jail: the VMM did not end within 5 s of SIGKILL");
                 }
                 cleanUp.run();
             }, "jail-stop");

@@ -77,9 +77,6 @@ class SeccompLayoutTest {
         constant("SYS_clone", VmmSyscallFilter.SYS_clone, java, c);
         constant("SYS_clone3", VmmSyscallFilter.SYS_clone3, java, c);
         constant("SYS_socket", VmmSyscallFilter.SYS_socket, java, c);
-        constant("SYS_chdir", LibC.SYS_chdir, java, c);
-        constant("SYS_pivot_root", LibC.SYS_pivot_root, java, c);
-        constant("SYS_umount2", LibC.SYS_umount2, java, c);
         constant("MNT_DETACH", Confinement.MNT_DETACH, java, c);
         constant("PR_SET_PDEATHSIG", Confinement.PR_SET_PDEATHSIG, java, c);
         constant("SIGKILL", Confinement.SIGKILL, java, c);
