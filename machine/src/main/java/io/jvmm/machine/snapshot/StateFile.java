@@ -29,7 +29,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -85,6 +85,17 @@ public final class StateFile {
         try {
             ObjectNode doc = JSON.createObjectNode();
             doc.put("format", FORMAT).putObject("machine").put("cpus", 1);
+            // Every kernel struct's encoder, as a snapshot's write runs them (all zero here)
+            doc.set("vcpu", vcpu(new VcpuState(0, List.of(new KvmCpuid2.Entry(0, 0, 0, 0, 0, 0, 0)),
+                    new byte[(int) KvmMpState.LAYOUT.byteSize()], new byte[(int) KvmRegs.LAYOUT.byteSize()],
+                    new byte[(int) KvmSregs.LAYOUT.byteSize()], new byte[(int) KvmXsave.LAYOUT.byteSize()],
+                    new byte[(int) KvmXcrs.LAYOUT.byteSize()], new byte[(int) KvmDebugregs.LAYOUT.byteSize()],
+                    new byte[(int) KvmLapicState.LAYOUT.byteSize()], List.of(new VcpuState.Msr(0x10, 0)),
+                    new byte[(int) KvmVcpuEvents.LAYOUT.byteSize()])));
+            doc.set("vm", vm(new VmState(new byte[(int) KvmIrqchip.LAYOUT.byteSize()], new byte[(int) KvmIrqchip.LAYOUT.byteSize()],
+                    new byte[(int) KvmIrqchip.LAYOUT.byteSize()], new byte[(int) KvmPitState2.LAYOUT.byteSize()],
+                    new byte[(int) KvmClockData.LAYOUT.byteSize()])));
+            DeviceRecords.warmUp();
             checksum(JSON.readTree(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc)));
             DeviceRecords.read(DeviceRecords.record("boot-timer", DeviceRecords.BOOT_TIMER,
                     new io.jvmm.devices.legacy.BootTimerState(false, 0, 0)), io.jvmm.devices.legacy.BootTimerState.class, "warm-up");
@@ -127,8 +138,10 @@ public final class StateFile {
         doc.put("checksum", checksum(body));
         body.fields().forEachRemaining(e -> doc.set(e.getKey(), e.getValue()));
         Path tmp = files.stateFile().resolveSibling(files.stateFile().getFileName() + ".tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-        Files.move(tmp, files.stateFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(tmp);
+        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        MemoryFile.replace(files.stateFile(), tmp);
     }
 
     /**
