@@ -48,6 +48,17 @@ public final class DeviceRecords {
         }
     }
 
+    /**
+     * Builds (and caches) the deserializers of every device record type, which {@link #read} otherwise builds
+     * one after the other when a snapshot is restored. For {@link StateFile#warmUpRestore}.
+     */
+    static void warmUpReading() {
+        for (Class<?> type : List.of(io.jvmm.devices.legacy.I8042State.class, io.jvmm.devices.legacy.BootTimerState.class,
+                VirtioRecord.Block.class, VirtioRecord.Net.class, VirtioRecord.Rng.class)) {
+            JSON.readerFor(type); // fetches the root deserializer eagerly (DeserializationFeature.EAGER_DESERIALIZER_FETCH)
+        }
+    }
+
     /** {@code state} (a record) as the device record {@code name} of kind {@code kind}. */
     public static SnapshotState.DeviceRecord record(String name, String kind, Object state) {
         return new SnapshotState.DeviceRecord(name, kind, JSON.valueToTree(state));
