@@ -241,6 +241,18 @@ public final class Machine implements AutoCloseable {
             case OFF -> { }
         }
         Runnable after = afterVcpuRestore;
+        if (after != null && !paused) {
+            // A restored machine: the last vCPU to have its state restored runs the after-restore step and
+            // lets them all go, without a round trip through PAUSED and this thread (docs/snapshots.md).
+            afterVcpuRestore = null;
+            vm.startAfterSetup(vcpuSetup, () -> {
+                after.run();
+                long now = System.nanoTime();
+                firstRunNanos = now;
+                listeners.firstRun(now);
+            });
+            return;
+        }
         vm.start(vcpu -> {
             vcpuSetup.configure(vcpu);
             if (vcpu.id() == 0 && after == null) {

@@ -25,6 +25,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -253,6 +255,63 @@ public final class VirtualMachine implements AutoCloseable {
      * is queued before the thread starts); {@link #resume()} lets them run. For restored machines.
      */
     public void start(VcpuSetup setup, Consumer<String> trace, boolean paused) {
+        start(setup, trace, paused, false);
+    }
+
+    /**
+     * Starts the machine running with a step between the vCPUs' setup and their first KVM_RUN: each vCPU
+     * thread runs {@code setup}, the last one to finish runs {@code afterAll} (every vCPU is set up then and
+     * none has entered the guest), and only then do the vCPUs and the I/O thread go. Neither the caller nor
+     * the vCPU threads wait for each other's acknowledgement, which a start through PAUSED (set up, park,
+     * resume) costs in thread hand-offs: this is how a restored machine starts. A setup that throws stops the
+     * machine, and {@code afterAll} is not run; one that throws stops it too.
+     */
+    public void startAfterSetup(VcpuSetup setup, Runnable afterAll) {
+        Objects.requireNonNull(afterAll);
+        AtomicInteger toSetUp = new AtomicInteger(vcpus.size());
+        AtomicBoolean failed = new AtomicBoolean();
+        CountDownLatch allSetUp = new CountDownLatch(1);
+        VcpuSetup gated = vcpu -> {
+            boolean ok = false;
+            try {
+                setup.configure(vcpu);
+                ok = true;
+            } finally {
+                if (!ok) {
+                    failed.set(true);
+                }
+                if (toSetUp.decrementAndGet() == 0) {
+                    try {
+                        if (!failed.get()) {
+                            afterAll.run();
+                        }
+                    } finally {
+                        io.release();
+                        allSetUp.countDown();
+                    }
+                }
+            }
+            awaitUninterruptibly(allSetUp); // a vCPU whose setup threw does not wait: its thread ends
+        };
+        start(gated, null, false, true);
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void start(VcpuSetup setup, Consumer<String> trace, boolean paused, boolean holdIo) {
         transitions.lock();
         try {
             ExitTrace traced;
@@ -260,7 +319,7 @@ public final class VirtualMachine implements AutoCloseable {
                 refuseUnless(MachineState.CREATED, "start");
                 traced = trace != null ? ExitTrace.lines(trace) : exitTrace;
             }
-            io.start();
+            io.start(holdIo);
             ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, traced);
             CountDownLatch latch = new CountDownLatch(vcpus.size());
             List<VcpuThread> ts = new ArrayList<>();
