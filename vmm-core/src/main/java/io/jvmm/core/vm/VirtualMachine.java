@@ -3,6 +3,7 @@ package io.jvmm.core.vm;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.kvm.KvmClockData;
 import io.jvmm.core.kvm.KvmPitConfig;
 import io.jvmm.core.kvm.VcpuFd;
 import io.jvmm.core.kvm.VmFd;
@@ -36,7 +37,8 @@ import java.util.function.Consumer;
  * <pre>
  *   create() ─► start(setup) ─► RUNNING: vcpu-0 … vcpu-N run, exits → ExitDispatcher → buses;
  *      │                                 vmm-io serves ioeventfds/TAPs (see IoEventLoop)
- *      │                  pause() ⇄ resume(): every vCPU parked at an exit boundary, vmm-io parked
+ *      │                  pause() ⇄ resume(): every vCPU parked at an exit boundary, vmm-io parked,
+ *      │                                      kvm-clock held still (see pause())
  *      │                  stop(reason) from anyone, or every vCPU halted ─► STOPPED
  *      ▼
  *   close(): 1. stop the vCPUs and join them (holding no lock stop() needs)
@@ -98,6 +100,13 @@ public final class VirtualMachine implements AutoCloseable {
     private final IoEventLoop io = new IoEventLoop(this::stop);
     /** Serializes start, pause, resume and close. Never taken by stop(), vCPU threads or vmm-io. */
     private final ReentrantLock transitions = new ReentrantLock();
+    /**
+     * kvm-clock held while the vCPUs do not run (guarded by {@code transitions}): taken at pause(), set
+     * again at resume(), so the guest's clock stands still while paused, as QEMU keeps it. A guest whose
+     * clock jumped replays every periodic tick it missed, one by one; where its kernel code is emulated
+     * (~1000× slower) a jump of seconds is a replay longer than the time it covers, which never ends.
+     */
+    private KvmClockData heldClock;
     /** Guards the fields below; held only for short, non-blocking steps. */
     private final Object stateLock = new Object();
     private MachineState state = MachineState.CREATED;
@@ -323,6 +332,9 @@ public final class VirtualMachine implements AutoCloseable {
                 running = latch;
                 state = paused ? MachineState.PAUSED : MachineState.RUNNING;
             }
+            if (!paused) {
+                releaseHeldClock();
+            }
             List<CompletableFuture<Void>> parked = new ArrayList<>();
             if (paused) {
                 ts.forEach(t -> parked.add(t.send(VcpuThread.Command.PAUSE)));
@@ -390,8 +402,50 @@ public final class VirtualMachine implements AutoCloseable {
             List<CompletableFuture<Void>> parked = ts.stream().map(t -> t.send(VcpuThread.Command.PAUSE)).toList();
             parked.forEach(CompletableFuture::join); // an ended vCPU acknowledges at once
             io.pause(); // the vCPUs, which notify it, are quiet: now the device side
+            heldClock = vm.getClock();
         } finally {
             transitions.unlock();
+        }
+    }
+
+    /**
+     * The guest's kvm-clock: while PAUSED (or CREATED with a {@link #holdClock held} value) the value it
+     * will go on from, else the running clock.
+     */
+    public KvmClockData clock() {
+        transitions.lock();
+        try {
+            return heldClock != null ? heldClock : vm.getClock();
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /**
+     * Makes the guest's kvm-clock go on from {@code clock} when its vCPUs next run (at {@link #start}
+     * unpaused, else at {@link #resume}): a restored machine's saved clock, set only then so that the
+     * time the restore took does not show in the guest. Only while CREATED or PAUSED.
+     */
+    public void holdClock(KvmClockData clock) {
+        Objects.requireNonNull(clock, "clock");
+        transitions.lock();
+        try {
+            synchronized (stateLock) {
+                if (state != MachineState.CREATED && state != MachineState.PAUSED) {
+                    throw new IllegalStateException("cannot set the guest clock: the machine is " + state.words());
+                }
+            }
+            heldClock = clock;
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /** The held clock (if any) into KVM, just before the vCPUs run; under {@code transitions}. */
+    private void releaseHeldClock() {
+        if (heldClock != null) {
+            vm.setClock(heldClock.clearFlags());
+            heldClock = null;
         }
     }
 
@@ -406,6 +460,7 @@ public final class VirtualMachine implements AutoCloseable {
                 state = MachineState.RUNNING;
                 ts = threads;
             }
+            releaseHeldClock();
             io.resume();
             ts.stream().map(t -> t.send(VcpuThread.Command.RESUME)).toList().forEach(CompletableFuture::join);
         } finally {

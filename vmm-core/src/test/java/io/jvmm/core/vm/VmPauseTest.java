@@ -102,6 +102,27 @@ class VmPauseTest {
         }
     }
 
+    /**
+     * The guest's kvm-clock stands still while paused: a guest kernel with a periodic tick replays each tick
+     * its clock skipped, which where its code is emulated takes longer than the ticks it replays.
+     */
+    @Test
+    void theGuestClockStandsStillWhilePaused() throws Exception {
+        try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 1, true))) {
+            startCounting(vm, 1);
+            vm.pause();
+            long atPause = vm.clock().clock();
+            Thread.sleep(400);
+            assertEquals(atPause, vm.clock().clock(), "the clock the guest goes on from, read while paused");
+            vm.resume();
+            long afterResume = vm.clock().clock();
+            assertTrue(afterResume >= atPause && afterResume - atPause < 300_000_000L,
+                    "kvm-clock went on from " + atPause + " ns to " + afterResume + " ns over a 400 ms pause");
+            assertEquals("cannot set the guest clock: the machine is running",
+                    assertThrows(IllegalStateException.class, () -> vm.holdClock(vm.clock())).getMessage());
+        }
+    }
+
     @Test
     void startAfterSetupRunsItsStepOnceWhenEveryVcpuIsSetUpAndBeforeAnyRuns() throws Exception {
         try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 2, false))) {
