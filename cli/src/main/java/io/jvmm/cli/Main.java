@@ -27,6 +27,9 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("serve", io.jvmm.cli.api.ServeCommand::new);
         SUBCOMMANDS.put("images", ImagesCommand::new);
         SUBCOMMANDS.put("snapshot", SnapshotCommand::new);
+        SUBCOMMANDS.put("jail", JailCommand::new);
+        SUBCOMMANDS.put("jail-init", JailInitCommand::new);                         // hidden: a step of jvmm jail
+        SUBCOMMANDS.put("jail-probe", JailProbeCommand::new);                       // hidden: tests of jvmm jail
         SUBCOMMANDS.put("bench", io.jvmm.cli.bench.BenchCommand::new);
         SUBCOMMANDS.put("bench-clones", io.jvmm.cli.bench.CloneHostCommand::new);   // hidden: jvmm bench --density
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
@@ -64,6 +67,11 @@ public final class Main implements Runnable {
             cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
         } else {
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
+        // jvmm jail [OPTIONS] run [RUN OPTIONS]: everything from the first word on is the jailed command's.
+        CommandLine jail = cl.getSubcommands().get("jail");
+        if (jail != null) {
+            jail.setStopAtPositional(true);
         }
         return cl;
     }

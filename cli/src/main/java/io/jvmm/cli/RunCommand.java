@@ -347,6 +347,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int restore(long processStart) throws InterruptedException {
+        // Jackson's record binding of the device records is built on a second thread while this one opens KVM
+        // and reads the vCPUs' state (docs/snapshots.md, "Speed").
+        Thread.ofPlatform().name("snapshot-warm-up").daemon(true).start(StateFile::warmUpRestore);
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             Machine machine;
             try {

@@ -28,9 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * own with its own TAP and its own copy of the data disk. In each clone the shell answers typed commands, the RNG gives bytes, the guest pings its namespace's end of the TAP, and what it
  * writes to its data disk lands in its own image only.
  *
- * <p>One vCPU: restored 2-vCPU guests hang in their timer handling on this kind of host (RCU stalls, "timer
- * handling issue on cpu=1"); see docs/snapshots.md. One run with 2 vCPUs passed before the default image's
- * shell signalled the boot timer, two failed after.
+ * <p>Two vCPUs, both running in each clone: a command pinned to CPU 1 answers. (Restored 2-vCPU guests once
+ * hung in tick replay; see docs/snapshots.md.)
  */
 @Tag("boot")
 class SnapshotLinuxTest {
@@ -64,7 +63,7 @@ class SnapshotLinuxTest {
         }
         Path data = Files.write(dir.resolve("data.img"), new byte[1 << 20]);
         Path snap = dir.resolve("snap");
-        var taken = run(NS[0], null, "run", "--rng", "--disk", data.toString(), "--net", "tap=jts",
+        var taken = run(NS[0], null, "run", "--cpus", "2", "--rng", "--disk", data.toString(), "--net", "tap=jts",
                 "--timeout", Long.toString(TIMEOUT_S),
                 "--snapshot-at", "ready", "--snapshot-dir", snap.toString(), "--exit-after-snapshot");
         System.err.print(taken.stderr());
@@ -82,7 +81,8 @@ class SnapshotLinuxTest {
             disks[i] = Files.copy(data, dir.resolve("data-" + name + ".img"));
             byte[] typed = String.join("\n",
                     "echo payload-clone-" + name + " | dd of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null && echo written-" + name,
-                    "echo rng=$(head -c 8 /dev/hwrng | wc -c)",
+                    "echo rng=$(head -c 8 /dev/hwrng | wc -c) cpus=$(busybox nproc)",
+                    "busybox taskset -c 1 /bin/busybox echo ran-on-cpu$((0+1))-" + name,
                     "ip link set eth0 up; ip addr add 10.0." + n + ".2/24 dev eth0",
                     "ping -c 1 -W 20 10.0." + n + ".1 >/dev/null && echo ping-ok-" + name,
                     "echo clone-$((40+" + i + "))",
@@ -108,7 +108,8 @@ class SnapshotLinuxTest {
             String why = "clone " + name + ":\n" + out + "\n" + r.stderr();
             assertTrue(out.contains("clone-" + (40 + i)), "did not answer: " + why);
             assertTrue(out.contains("written-" + name), why);
-            assertTrue(out.contains("rng=8"), "virtio-rng after the restore: " + why);
+            assertTrue(out.contains("rng=8 cpus=2"), "virtio-rng and both CPUs after the restore: " + why);
+            assertTrue(out.contains("ran-on-cpu1-" + name), "a command pinned to CPU 1: " + why);
             assertTrue(out.contains("ping-ok-" + name), "virtio-net after the restore: " + why);
             assertEquals(0, r.status(), "exit powers the guest off: " + why);
         }

@@ -243,6 +243,18 @@ public final class Machine implements AutoCloseable {
             case OFF -> { }
         }
         Runnable after = afterVcpuRestore;
+        if (after != null && !paused) {
+            // A restored machine: the last vCPU to have its state restored runs the after-restore step and
+            // lets them all go, without a round trip through PAUSED and this thread (docs/snapshots.md).
+            afterVcpuRestore = null;
+            vm.startAfterSetup(vcpuSetup, () -> {
+                after.run();
+                long now = System.nanoTime();
+                firstRunNanos = now;
+                listeners.firstRun(now);
+            });
+            return;
+        }
         vm.start(vcpu -> {
             vcpuSetup.configure(vcpu);
             if (vcpu.id() == 0 && after == null) {
@@ -299,7 +311,7 @@ public final class Machine implements AutoCloseable {
             long paused = System.nanoTime();
             List<VcpuState> vcpus = new ArrayList<>();
             vm.onEachVcpu(v -> vcpus.add(VcpuState.capture(v, msrIndices, irqchip)));
-            VmState vmState = irqchip ? VmState.capture(vm.vm()) : null;
+            VmState vmState = irqchip ? VmState.capture(vm.vm(), vm.clock()) : null;
             long stateRead = System.nanoTime();
             Files.createDirectories(files.dir());
             Files.deleteIfExists(files.stateFile()); // no state file beside a half-written memory file
@@ -406,6 +418,7 @@ public final class Machine implements AutoCloseable {
             bootTimer.fired().thenAccept(listeners::bootTimerFired);
             if (state.vm() != null) {
                 state.vm().restore(vm.vm());   // VM-wide state before the vCPUs' (as the snap-probe measured it works)
+                vm.holdClock(state.vm().clockData()); // into KVM just before the vCPUs run
             }
             VirtualMachine.VcpuSetup setup = vcpu -> state.vcpus().get(vcpu.id()).restore(vcpu);
             Machine m = new Machine(vm, legacy.serial(), legacy.i8042(), bootTimer, console, resources, setup,

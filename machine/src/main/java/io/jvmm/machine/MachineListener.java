@@ -15,9 +15,13 @@ import io.jvmm.devices.legacy.BootTimer;
  *   build ─► start ─► firstRun ─► firstGuestExit ─► consoleOutput* ─► bootTimerFired ─► exited
  *                     (vcpu-0)    (a vCPU thread)   (serial writer)    (a vCPU thread)   (waiter)
  * </pre>
+ * A restored machine tells firstRun on the vCPU thread that restored its state last, once every vCPU's is.
  */
 public interface MachineListener {
-    /** vcpu-0 is set up and about to enter the guest for the first time (its first KVM_RUN). */
+    /**
+     * vcpu-0 is set up and about to enter the guest for the first time (its first KVM_RUN); for a restored
+     * machine: every vCPU's state is restored and they are about to enter the guest.
+     */
     default void firstRun(long nanoTime) {
     }
 

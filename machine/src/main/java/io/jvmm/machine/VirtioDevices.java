@@ -347,8 +347,7 @@ final class VirtioDevices implements AutoCloseable {
             runs = cow.saveOverlay(ch);
         }
         // Replaced by rename: a clone that reads the old file keeps it.
-        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        io.jvmm.machine.snapshot.MemoryFile.replace(target, tmp);
         return new VirtioRecord.Overlay(files.overlayName(device), runs);
     }
 

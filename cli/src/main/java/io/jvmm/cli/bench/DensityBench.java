@@ -220,7 +220,7 @@ final class DensityBench {
             }
             case "jvmm-processes" -> {
                 for (int i = 0; i < count; i++) {
-                    List<String> cmd = new ArrayList<>(setup.javaCommand());
+                    List<String> cmd = JvmmSystems.restoreCommand(setup.javaCommand());
                     cmd.addAll(List.of("run", "--restore", snap.toString(), "--timeout", Long.toString(setup.timeoutSeconds())));
                     LiveChild c = LiveChild.start(cmd, JvmmSystems.cgroupName("restore-proc", i), null);
                     children.add(c);

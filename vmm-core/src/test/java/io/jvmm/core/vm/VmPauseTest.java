@@ -102,6 +102,74 @@ class VmPauseTest {
         }
     }
 
+    /**
+     * The guest's kvm-clock stands still while paused: a guest kernel with a periodic tick replays each tick
+     * its clock skipped, which where its code is emulated takes longer than the ticks it replays.
+     */
+    @Test
+    void theGuestClockStandsStillWhilePaused() throws Exception {
+        try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 1, true))) {
+            startCounting(vm, 1);
+            vm.pause();
+            long atPause = vm.clock().clock();
+            Thread.sleep(400);
+            assertEquals(atPause, vm.clock().clock(), "the clock the guest goes on from, read while paused");
+            vm.resume();
+            long afterResume = vm.clock().clock();
+            assertTrue(afterResume >= atPause && afterResume - atPause < 300_000_000L,
+                    "kvm-clock went on from " + atPause + " ns to " + afterResume + " ns over a 400 ms pause");
+            assertEquals("cannot set the guest clock: the machine is running",
+                    assertThrows(IllegalStateException.class, () -> vm.holdClock(vm.clock())).getMessage());
+        }
+    }
+
+    @Test
+    void startAfterSetupRunsItsStepOnceWhenEveryVcpuIsSetUpAndBeforeAnyRuns() throws Exception {
+        try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 2, false))) {
+            CountDownLatch arrived = new CountDownLatch(2);
+            vm.pio().insert("arrival", 0xf4, 1, new BusDevice() {
+                public void read(long offset, byte[] data) {
+                }
+
+                public void write(long offset, byte[] data) {
+                    arrived.countDown();
+                }
+            });
+            vm.memory().write(GuestAddress.of(0x1000), COUNT);
+            java.util.concurrent.atomic.AtomicInteger setUp = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            vm.startAfterSetup(vcpu -> {
+                TestGuests.realMode(vcpu, 0x1000);
+                vcpu.setRegs(vcpu.getRegs().set(KvmRegs.Reg.rbx, COUNTERS + 4L * vcpu.id()));
+                setUp.incrementAndGet();
+            }, () -> seen.add("after " + setUp.get() + " set up, counters " + java.util.Arrays.toString(counters(vm, 2))
+                    + ", arrivals missing " + arrived.getCount()));
+            assertTrue(arrived.await(30, TimeUnit.SECONDS), "vCPUs did not start");
+            assertEquals(java.util.List.of("after 2 set up, counters [0, 0], arrivals missing 2"), seen);
+            assertEquals(MachineState.RUNNING, vm.state());
+            vm.pause(); // the started machine pauses and resumes as any other
+            vm.resume();
+        }
+    }
+
+    @Test
+    void startAfterSetupSkipsItsStepAndStopsTheMachineWhenASetupFails() throws Exception {
+        try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 2, false))) {
+            vm.memory().write(GuestAddress.of(0x1000), COUNT);
+            java.util.concurrent.atomic.AtomicBoolean stepRan = new java.util.concurrent.atomic.AtomicBoolean();
+            vm.startAfterSetup(vcpu -> {
+                TestGuests.realMode(vcpu, 0x1000);
+                if (vcpu.id() == 1) {
+                    throw new IllegalStateException("vcpu 1: state refused");
+                }
+            }, () -> stepRan.set(true));
+            MachineExit exit = vm.awaitExit(Duration.ofSeconds(30));
+            assertNotNull(exit, "the machine did not stop");
+            assertEquals("vcpu-1: vcpu 1: state refused", exit.reason());
+            assertFalse(stepRan.get(), "the after-setup step ran although a vCPU's setup failed");
+        }
+    }
+
     @Test
     void illegalTransitionsAreRefusedWithAClearError() throws Exception {
         try (Kvm kvm = Kvm.open(); VirtualMachine vm = VirtualMachine.create(kvm, TestGuests.config(0x10000, 1, false))) {
