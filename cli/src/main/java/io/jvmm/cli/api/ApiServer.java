@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 final class ApiServer implements AutoCloseable {
     /** Firecracker's default limit on a request body (--http-api-max-payload-size). */
     static final int MAX_PAYLOAD = 51200;
+    /** How long stopping the server waits for requests in flight to be answered. */
+    static final long STOP_TIMEOUT_MS = 2000;
 
     private final Server server;
 
@@ -41,7 +44,12 @@ final class ApiServer implements AutoCloseable {
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setUnixDomainPath(socket);
         server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        // Graceful stop: a request in flight when the machine ends gets its answer before the process exits
+        // (SendCtrlAltDel to a guest that resets at once ended the VM before its 204 was written).
+        GracefulHandler graceful = new GracefulHandler();
+        server.setHandler(graceful);
+        server.setStopTimeout(STOP_TIMEOUT_MS);
+        graceful.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 Vmm.Reply reply;
