@@ -28,11 +28,11 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "help", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+    static final List<String> ALL = List.of("java", "help", "serve", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
             "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, help, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+            description = "Systems to run, in order, from: java, help, serve, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
                     + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
 
@@ -345,6 +345,7 @@ public final class BenchCommand implements Callable<Integer> {
         return switch (id) {
             case "java" -> new JvmmSystems.JavaVersion(setup);
             case "help" -> new JvmmSystems.Help(setup);
+            case "serve" -> new ServeSystem(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);

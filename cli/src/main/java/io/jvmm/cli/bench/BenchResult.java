@@ -101,6 +101,10 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         g.put("emptyVmOverJavaVersionGoal", 1.5);
         g.put("helpOverJavaVersion", ratio(total(system("help")), total(system("java"))));
         g.put("helpOverJavaVersionGoal", 2.0);
+        SystemResult serve = system("serve");
+        g.put("serveAnswerOverJavaVersion", ratio(serve == null ? null : serve.stat(s -> s.events().get("api-answer")),
+                total(system("java"))));
+        g.put("serveAnswerOverJavaVersionGoal", 2.0);
         g.put("emptyVmVmmRssMiB", vmmRssMiB(system("empty")));
         g.put("emptyVmVmmRssGoalMiB", 40.0);
         g.put("jvmmVmmRssMiB", vmmRssMiB(system("jvmm")));

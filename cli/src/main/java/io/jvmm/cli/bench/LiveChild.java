@@ -119,6 +119,11 @@ final class LiveChild implements AutoCloseable {
         return console.replyNanos();
     }
 
+    /** Asks the child to end: SIGTERM (its shutdown hooks run). */
+    void terminate() {
+        process.destroy();
+    }
+
     /** Waits for the child to end by itself for up to {@code seconds}, then kills it and everything it started. */
     int awaitExit(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

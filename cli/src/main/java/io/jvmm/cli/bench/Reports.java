@@ -146,6 +146,7 @@ final class Reports {
         sb.append("\ngoals (ratios of medians from this run):\n");
         sb.append(goal("  empty VM / java -version", g.get("emptyVmOverJavaVersion"), "<= 1.5"));
         sb.append(goal("  jvmm --help / java -version", g.get("helpOverJavaVersion"), "<= 2"));
+        sb.append(goal("  serve to an accepting socket (first GET / answered) / java -version", g.get("serveAnswerOverJavaVersion"), "<= 2"));
         sb.append(goal("  empty VM: VMM RSS excl. guest, MiB", g.get("emptyVmVmmRssMiB"), "<= 40"));
         sb.append(goal("  jvmm (Linux guest): VMM RSS excl. guest, MiB", g.get("jvmmVmmRssMiB"), "<= 48"));
         sb.append(goal("  jvmm cold to /init / QEMU microvm to /init", g.get("jvmmColdReadyOverQemuReady"), "<= 0.8"));

@@ -22,7 +22,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
      * not a boundary.
      */
     static final List<String> EVENT_ORDER = List.of("build-start", "first-run", "first-exit", "first-output", "init-ready",
-            "reply", "guest-exit", "exit");
+            "reply", "api-answer", "guest-exit", "exit");
     static final Map<String, String> PHASE_NAMES = Map.of(
             "build-start", "JVM start + setup",
             "first-run", "VM build",
@@ -30,6 +30,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
             "first-output", "to first console output",
             "init-ready", "to /init ready",
             "reply", "to reply to a typed command",
+            "api-answer", "to first GET / answered",
             "guest-exit", "to guest exit (poweroff)",
             "exit", "to process exit");
     /** The phase of a run that records nothing but its end. */

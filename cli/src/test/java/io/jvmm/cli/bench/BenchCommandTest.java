@@ -10,6 +10,8 @@ class BenchCommandTest {
     @Test
     void badOptionsAreRefusedBeforeAnyRun() {
         assertEquals(2, Main.run("bench", "--systems", "java,podman"));
+        assertEquals(2, Main.run("bench", "--systems", "serve,podman"));   // serve is known, podman is not
+        assertEquals(2, Main.run("bench", "--systems", "serve", "--runs", "0"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--runs", "0"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--warmup", "-1"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--json", "/nonexistent-dir/bench.json"));
