@@ -153,6 +153,21 @@ public final class BenchTimings implements MachineListener {
         return events;
     }
 
+    /**
+     * An in-process run's sample events: each of {@link #events()} in ms since {@code t0} (the run's zero,
+     * so build-start is left out), then "exit" at {@code endNanos}.
+     */
+    Map<String, Double> eventsMsSince(long t0, long endNanos) {
+        Map<String, Double> ms = new LinkedHashMap<>();
+        events().forEach((name, nanos) -> {
+            if (!name.equals("build-start")) {
+                ms.put(name, (nanos - t0) / 1e6);
+            }
+        });
+        ms.put("exit", (endNanos - t0) / 1e6);
+        return ms;
+    }
+
     /** The memory reading taken when the machine ended, or null (not ended, or smaps unreadable). */
     ProcFs.MemoryReading memory() {
         Ended e = ended;

@@ -175,14 +175,7 @@ final class JvmmSystems {
             } finally {
                 machine.close();
             }
-            long end = System.nanoTime();
-            Map<String, Double> events = new LinkedHashMap<>();
-            timings.events().forEach((name, nanos) -> {
-                if (!name.equals("build-start")) {   // t0: the run's zero
-                    events.put(name, (nanos - t0) / 1e6);
-                }
-            });
-            events.put("exit", (end - t0) / 1e6);
+            Map<String, Double> events = timings.eventsMsSince(t0, System.nanoTime());
             ProcFs.MemoryReading mem = timings.memory();
             if (mem == null && exit != null) {
                 progress.note(id() + ": no smaps reading");
