@@ -12,26 +12,34 @@ import java.util.function.Supplier;
  * Entry point of the {@code jvmm} command. Logs go to stderr (WARN by default, {@code -v} INFO,
  * {@code -vv} DEBUG with stack traces); guest console output goes to stdout.
  *
- * <p>picocli builds a command's model by reflection over its annotations, which is a large part of a cold
- * start; so only the subcommand named on the command line is added (all of them when none is named, for
- * the usage message, {@code help} and the error that lists the known commands).
+ * <p>picocli would build each command's model by reflection over its annotations (through JDK annotation
+ * proxies, which the AOT cache cannot hold), the largest part of a cold start. The models are instead built by
+ * code generated at compile time ({@code RunCommandModel} and the like, written by module picocli-model's
+ * annotation processor; {@code CommandModelTest} proves them equal to picocli's reflection). And only the
+ * subcommand named on the command line is added (all of them when none is named, for the usage message,
+ * {@code help} and the error that lists the known commands).
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A virtual machine monitor for Linux/KVM.")
 public final class Main implements Runnable {
-    /** The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. */
+    /**
+     * The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. Each
+     * supplies its generated model (a {@code CommandSpec}); picocli's own {@code help} command is the one built
+     * by reflection, and only when every subcommand is listed.
+     */
     static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
-        SUBCOMMANDS.put("run", RunCommand::new);
-        SUBCOMMANDS.put("serve", io.jvmm.cli.api.ServeCommand::new);
-        SUBCOMMANDS.put("images", ImagesCommand::new);
-        SUBCOMMANDS.put("snapshot", SnapshotCommand::new);
-        SUBCOMMANDS.put("jail", JailCommand::new);
-        SUBCOMMANDS.put("jail-init", JailInitCommand::new);                         // hidden: a step of jvmm jail
-        SUBCOMMANDS.put("jail-probe", JailProbeCommand::new);                       // hidden: tests of jvmm jail
-        SUBCOMMANDS.put("bench", io.jvmm.cli.bench.BenchCommand::new);
-        SUBCOMMANDS.put("bench-clones", io.jvmm.cli.bench.CloneHostCommand::new);   // hidden: jvmm bench --density
+        SUBCOMMANDS.put("run", () -> RunCommandModel.spec(new RunCommand()));
+        SUBCOMMANDS.put("serve", () -> io.jvmm.cli.api.ServeCommandModel.spec(new io.jvmm.cli.api.ServeCommand()));
+        SUBCOMMANDS.put("images", () -> ImagesCommandModel.spec(new ImagesCommand()));
+        SUBCOMMANDS.put("snapshot", () -> SnapshotCommandModel.spec(new SnapshotCommand()));
+        SUBCOMMANDS.put("jail", () -> JailCommandModel.spec(new JailCommand()));
+        SUBCOMMANDS.put("jail-init", () -> JailInitCommandModel.spec(new JailInitCommand()));   // hidden: a step of jvmm jail
+        SUBCOMMANDS.put("jail-probe", () -> JailProbeCommandModel.spec(new JailProbeCommand())); // hidden: tests of jvmm jail
+        SUBCOMMANDS.put("bench", () -> io.jvmm.cli.bench.BenchCommandModel.spec(new io.jvmm.cli.bench.BenchCommand()));
+        SUBCOMMANDS.put("bench-clones", // hidden: jvmm bench --density
+                () -> io.jvmm.cli.bench.CloneHostCommandModel.spec(new io.jvmm.cli.bench.CloneHostCommand()));
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 
@@ -55,7 +63,7 @@ public final class Main implements Runnable {
 
     /** The command line with the subcommand {@code args} names, or with all of them. */
     static CommandLine commandLine(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(MainModel.spec(new Main()));
         String named = null;
         for (String a : args) {
             if (!a.startsWith("-")) {   // the first word that is not an option of jvmm itself (-v, -h, -V)
