@@ -53,6 +53,21 @@ class SyscallTest {
         assertTrue(e.getMessage().contains("ioctl(KVM_CREATE_VM)") && e.getMessage().contains("EBADF"), e.getMessage());
     }
 
+    /**
+     * {@code __libc_current_sigrtmin} linked with syscall's shape (to share its stub) answers what the function
+     * linked with its own C signature answers; glibc has reserved two real-time signals since NPTL.
+     */
+    @Test
+    @SuppressWarnings("restricted")
+    void sigrtminThroughTheSyscallShape() throws Throwable {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        var own = linker.downcallHandle(linker.defaultLookup().find("__libc_current_sigrtmin").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        int expected = (int) own.invokeExact();
+        assertEquals(expected, LibC.sigrtmin());
+        assertTrue(expected >= 32 && expected <= 35, "SIGRTMIN " + expected);
+    }
+
     @Test
     void heapSegmentsAreRefused() {
         MemorySegment heap = MemorySegment.ofArray(new byte[8]);
