@@ -1,5 +1,6 @@
 package io.jvmm.cli;
 
+import io.jvmm.machine.Hypervisor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,6 +56,10 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the process exit status (for tests and the launcher). */
     public static int run(String... args) {
+        if ("run".equals(subcommandNamed(args))) {
+            // Link the native calls while picocli and logging start up (measured in docs/benchmarks.md).
+            Thread.ofPlatform().name("native-link").daemon(true).start(Hypervisor::linkNativeCalls);
+        }
         CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::parameterError);
@@ -64,13 +69,7 @@ public final class Main implements Runnable {
     /** The command line with the subcommand {@code args} names, or with all of them. */
     static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(MainModel.spec(new Main()));
-        String named = null;
-        for (String a : args) {
-            if (!a.startsWith("-")) {   // the first word that is not an option of jvmm itself (-v, -h, -V)
-                named = a;
-                break;
-            }
-        }
+        String named = subcommandNamed(args);
         if (named != null && !named.equals("help") && SUBCOMMANDS.containsKey(named)) {
             cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
         } else {
@@ -82,6 +81,16 @@ public final class Main implements Runnable {
             jail.setStopAtPositional(true);
         }
         return cl;
+    }
+
+    /** The first word that is not an option of jvmm itself (-v, -h, -V): the subcommand, or null. */
+    private static String subcommandNamed(String... args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
     }
 
     @Override
