@@ -22,10 +22,10 @@ import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.RestorableSnapshot;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotFiles;
-import io.jvmm.machine.snapshot.SnapshotState;
 import io.jvmm.machine.snapshot.StateFile;
 import io.jvmm.devices.legacy.BootTimer;
 import org.slf4j.Logger;
@@ -350,22 +350,22 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int restore(long processStart) throws InterruptedException {
-        // The state file is read and checked on a second thread while this one opens KVM, and Jackson's record
-        // binding of the device records is built on a third (docs/snapshots.md, "Speed"): in a new process
-        // each is mostly interpreted code, and they overlap on the host's cores.
+        // The state file and its device records are read and checked on a second thread while this one opens
+        // KVM, and Jackson's record binding of the device records is built on a third (docs/snapshots.md,
+        // "Speed"): in a new process each is mostly interpreted code, and they overlap on the host's cores.
         SnapshotFiles files = SnapshotFiles.in(restoreDir);
         Thread.ofPlatform().name("snapshot-warm-up").daemon(true).start(StateFile::warmUpRestore);
-        FutureTask<SnapshotState> stateRead = new FutureTask<>(() -> StateFile.read(files));
+        FutureTask<RestorableSnapshot> stateRead = new FutureTask<>(() -> RestorableSnapshot.read(files));
         Thread.ofPlatform().name("snapshot-read").daemon(true).start(stateRead);
         long t0 = System.nanoTime();
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             Machine machine;
             try {
                 long opened = System.nanoTime();
-                SnapshotState state = readState(stateRead);
+                RestorableSnapshot snapshot = readState(stateRead);
                 LOG.debug("restore: /dev/kvm opened in {} µs, then waited {} µs for the state file's reading",
                         (opened - t0) / 1000, (System.nanoTime() - opened) / 1000);
-                machine = Machine.restore(hypervisor, files, state, restoreOptions(),
+                machine = Machine.restore(hypervisor, snapshot, restoreOptions(),
                         new FileOutputStream(FileDescriptor.out), processStart);
             } catch (SnapshotException e) {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
@@ -620,7 +620,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The state {@code read} read, or its SnapshotException (any other failure is the program's and rethrown). */
-    private static SnapshotState readState(FutureTask<SnapshotState> read) throws InterruptedException {
+    private static RestorableSnapshot readState(FutureTask<RestorableSnapshot> read) throws InterruptedException {
         try {
             return read.get();
         } catch (ExecutionException e) {
