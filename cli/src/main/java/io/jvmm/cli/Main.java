@@ -2,6 +2,7 @@ package io.jvmm.cli;
 
 import io.jvmm.machine.Hypervisor;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,10 +26,10 @@ import java.util.function.Supplier;
 public final class Main implements Runnable {
     /**
      * The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. Each
-     * supplies its generated model (a {@code CommandSpec}); picocli's own {@code help} command is the one built
-     * by reflection, and only when every subcommand is listed.
+     * supplies its generated model (a {@code CommandSpec}); {@code help} is {@link HelpSubcommand}, picocli's help
+     * command declared here so that its model is generated too.
      */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+    static final Map<String, Supplier<CommandSpec>> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
         SUBCOMMANDS.put("run", () -> RunCommandModel.spec(new RunCommand()));
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("bench", () -> io.jvmm.cli.bench.BenchCommandModel.spec(new io.jvmm.cli.bench.BenchCommand()));
         SUBCOMMANDS.put("bench-clones", // hidden: jvmm bench --density
                 () -> io.jvmm.cli.bench.CloneHostCommandModel.spec(new io.jvmm.cli.bench.CloneHostCommand()));
-        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+        SUBCOMMANDS.put("help", () -> HelpSubcommandModel.spec(new HelpSubcommand()));
     }
 
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",
