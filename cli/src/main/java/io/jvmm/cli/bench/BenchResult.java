@@ -71,6 +71,16 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
             return stat(s -> s.events().get("boot-timer"));
         }
 
+        /** The median over the measured runs of each run's median API latency; null without API requests. */
+        public Stats apiLatencyMedian() {
+            return stat(s -> s.apiLatency() == null ? null : s.apiLatency().medianMs());
+        }
+
+        /** The median over the measured runs of each run's p99 API latency; null without API requests. */
+        public Stats apiLatencyP99() {
+            return stat(s -> s.apiLatency() == null ? null : s.apiLatency().p99Ms());
+        }
+
         public Stats cpu() {
             return stat(Sample::cpuMs);
         }

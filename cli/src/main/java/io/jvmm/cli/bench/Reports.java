@@ -35,6 +35,8 @@ final class Reports {
             sum.put("totalMs", map(s.total()));
             sum.put("bootTimerMs", map(s.bootTimer()));
             sum.put("cpuMs", map(s.cpu()));
+            sum.put("apiLatencyMedianMs", map(s.apiLatencyMedian()));
+            sum.put("apiLatencyP99Ms", map(s.apiLatencyP99()));
             Map<String, Object> mem = new LinkedHashMap<>();
             mem.put("vmmRssKiB", map(s.memory(Sample.Memory::vmmRssKiB)));
             mem.put("guestTouchedKiB", map(s.memory(Sample.Memory::guestTouchedKiB)));
@@ -135,6 +137,12 @@ final class Reports {
             List<String> parts = new ArrayList<>();
             s.phaseStats().forEach((k, v) -> parts.add(k + " " + spread(v)));
             sb.append("  ").append(s.id()).append(": ").append(String.join(" | ", parts)).append('\n');
+            if (s.apiLatencyMedian() != null) {
+                int n = s.measured().stream().filter(x -> x.apiLatency() != null).findFirst().orElseThrow().apiLatency().n();
+                sb.append("  ").append(s.id()).append(": GET / latency on the started server (").append(n)
+                        .append(" requests per run): median ").append(spread(s.apiLatencyMedian()))
+                        .append(" | p99 ").append(spread(s.apiLatencyP99())).append('\n');
+            }
         }
         if (!r.density().isEmpty()) {
             sb.append(densityTable(r));
