@@ -109,6 +109,25 @@ class ServeApiTest {
     }
 
     @Test
+    void sigtermStopsTheRunningVmRemovesTheSocketAndWritesMetrics() throws Exception {
+        assumeKvm();
+        Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
+        Path metrics = dir.resolve("metrics.json");
+        Path sock = serve("--metrics-path", metrics.toString());
+        ok(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"" + spin + "\", \"jvmm_kernel_format\": \"raw\"}");
+        ok(sock, "PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 16}");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Running\""));
+        int before = Files.readAllLines(metrics).size();
+        process.destroy();   // SIGTERM: the shutdown hook does the orderly end, not the main thread
+        assertEquals(143, awaitExit(), read("err"));
+        assertFalse(Files.exists(sock), "the socket is removed on SIGTERM");
+        List<String> lines = Files.readAllLines(metrics);
+        assertTrue(lines.size() > before, "a metrics line written at the SIGTERM exit: " + lines);
+        assertTrue(lines.getLast().contains("\"jvmm\""), lines.getLast());
+    }
+
+    @Test
     void pauseResumeLoadAndCtrlAltDel() throws Exception {
         assumeKvm();
         Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
