@@ -107,16 +107,15 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         Shutdown shutdown = new Shutdown(vmm);
-        Thread hook = null;
+        // On SIGTERM/SIGINT the finally below may not run to its end: the hook stops the machine and does the
+        // same orderly shutdown (API server stopped, socket removed, metrics written), with or without the API.
+        Thread hook = new Thread(() -> {
+            vmm.stop(MachineExit.failure("jvmm serve was terminated"));
+            shutdown.run();
+        }, "vmm-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (!noApi) {
-                // On SIGTERM/SIGINT the finally below may not run to its end: the hook stops the machine and
-                // does the same orderly shutdown (API server stopped, socket removed, metrics written).
-                hook = new Thread(() -> {
-                    vmm.stop(MachineExit.failure("jvmm serve was terminated"));
-                    shutdown.run();
-                }, "vmm-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
                 try {
                     shutdown.server(ApiServer.start(apiSock, vmm));
                 } catch (Exception e) {
@@ -141,12 +140,10 @@ public final class ServeCommand implements Callable<Integer> {
             return exit.status();
         } finally {
             shutdown.run();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or ran
-                }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or ran
             }
         }
     }
