@@ -166,7 +166,7 @@ public final class ServeCommand implements Callable<Integer> {
         synchronized void server(ApiServer s) {
             server = s;
             if (done) {
-                // SIGTERM came while the server started
+                // SIGTERM came while the server started: stop it too (its connector removes the socket file)
                 s.close();
             }
         }
