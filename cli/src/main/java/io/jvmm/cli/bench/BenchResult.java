@@ -71,6 +71,11 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
             return stat(s -> s.events().get("boot-timer"));
         }
 
+        /** CPU of an API server up to its first answer, over the measured runs; null for systems without an API. */
+        public Stats cpuToFirstAnswer() {
+            return stat(Sample::cpuToFirstAnswerMs);
+        }
+
         /** The median over the measured runs of each run's median API latency; null without API requests. */
         public Stats apiLatencyMedian() {
             return stat(s -> s.apiLatency() == null ? null : s.apiLatency().medianMs());

@@ -35,6 +35,7 @@ final class Reports {
             sum.put("totalMs", map(s.total()));
             sum.put("bootTimerMs", map(s.bootTimer()));
             sum.put("cpuMs", map(s.cpu()));
+            sum.put("cpuToFirstAnswerMs", map(s.cpuToFirstAnswer()));
             sum.put("apiLatencyMedianMs", map(s.apiLatencyMedian()));
             sum.put("apiLatencyP99Ms", map(s.apiLatencyP99()));
             Map<String, Object> mem = new LinkedHashMap<>();
@@ -137,6 +138,10 @@ final class Reports {
             List<String> parts = new ArrayList<>();
             s.phaseStats().forEach((k, v) -> parts.add(k + " " + spread(v)));
             sb.append("  ").append(s.id()).append(": ").append(String.join(" | ", parts)).append('\n');
+            if (s.cpuToFirstAnswer() != null) {
+                sb.append("  ").append(s.id()).append(": CPU (user + system, all threads) to first GET / answered ")
+                        .append(spread(s.cpuToFirstAnswer())).append('\n');
+            }
             if (s.apiLatencyMedian() != null) {
                 int n = s.measured().stream().filter(x -> x.apiLatency() != null).findFirst().orElseThrow().apiLatency().n();
                 sb.append("  ").append(s.id()).append(": GET / latency on the started server (").append(n)

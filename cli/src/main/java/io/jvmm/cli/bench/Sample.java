@@ -13,13 +13,16 @@ import java.util.Map;
  * @param cpuMs   host CPU time (user + system) of the whole run, ms; null if unknown
  * @param memory  memory readings; null if none
  * @param status  exit status of the run (0 = the guest or container ended normally)
+ * @param cpuToFirstAnswerMs  CPU time (user + system, all threads) of an API server up to its first answer, ms;
+ *                            null for systems without an API
+ * @param apiLatency          latency of the requests sent to a started API server; null without them
  */
 public record Sample(int run, boolean warmup, Map<String, Double> events, Double cpuMs, Memory memory, int status,
-                     Latency apiLatency) {
+                     Double cpuToFirstAnswerMs, Latency apiLatency) {
 
-    /** A run of a system that sends no API requests after its first. */
+    /** A run of a system without an API (no first answer, no latency). */
     public Sample(int run, boolean warmup, Map<String, Double> events, Double cpuMs, Memory memory, int status) {
-        this(run, warmup, events, cpuMs, memory, status, null);
+        this(run, warmup, events, cpuMs, memory, status, null, null);
     }
 
     /**
@@ -148,6 +151,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
         m.put("totalMs", totalMs());
         m.put("cpuMs", cpuMs);
         m.put("memory", memory == null ? null : memory.toMap());
+        m.put("cpuToFirstAnswerMs", cpuToFirstAnswerMs);
         m.put("apiLatency", apiLatency == null ? null : apiLatency.toMap());
         return m;
     }

@@ -56,7 +56,9 @@ final class ServeSystem implements BenchSystem {
                 + LATENCY_REQUESTS + " more GET / one after another, each on a new connection, timed from connect to the "
                 + "whole answer read (the API latency: median and p99 of each run); then SIGTERM, and the run fails "
                 + "unless the process ends and its socket file is gone ('to process exit' is SIGTERM to exit); CPU is "
-                + "the child's user+system time over the whole run, the latency requests and the shutdown included";
+                + "the child's user+system time over the whole run, the latency requests and the shutdown included; "
+                + "'CPU to first GET / answered' is the child's /proc/PID/stat utime+stime (all threads, 10 ms ticks) "
+                + "read right after the first answer";
     }
 
     @Override
@@ -73,6 +75,7 @@ final class ServeSystem implements BenchSystem {
         long cpuBefore = ProcFs.childrenCpuMs();
         Map<String, Double> events = new LinkedHashMap<>();
         Sample.Latency latency = null;
+        Double cpuToAnswer = null;
         String failure = null;
         int exitStatus;
         Long peak;
@@ -83,6 +86,7 @@ final class ServeSystem implements BenchSystem {
                 failure = child.alive() ? "no answer to GET / within the timeout" : "jvmm serve ended before it answered";
             } else {
                 events.put("api-answer", child.ms(answered));
+                cpuToAnswer = (double) ProcFs.processCpuMs(child.pid());
                 try {
                     latency = latency(sock);
                 } catch (IOException | IllegalStateException e) {
@@ -108,7 +112,7 @@ final class ServeSystem implements BenchSystem {
         }
         long cpu = ProcFs.childrenCpuMs() - cpuBefore;
         return new Sample(index, warmup, events, (double) cpu, new Sample.Memory(null, null, peak),
-                failure == null ? 0 : exitStatus == 0 || exitStatus == SIGTERM_STATUS ? 1 : exitStatus, latency);
+                failure == null ? 0 : exitStatus == 0 || exitStatus == SIGTERM_STATUS ? 1 : exitStatus, cpuToAnswer, latency);
     }
 
     /**

@@ -59,7 +59,10 @@ class ServeBenchTest {
         double p99 = ((Number) lat.get("p99Ms")).doubleValue();
         double max = ((Number) lat.get("maxMs")).doubleValue();
         assertTrue(0 < min && min <= median && median <= p99 && p99 <= max && max < sigterm - answer, lat.toString());
+        double cpuToAnswer = ((Number) s.get("cpuToFirstAnswerMs")).doubleValue();
+        assertTrue(cpuToAnswer > 0 && cpuToAnswer <= ((Number) s.get("cpuMs")).doubleValue(), s.toString());
         Map<?, ?> summary = (Map<?, ?>) serve.get("summary");
+        assertEquals(cpuToAnswer, ((Number) ((Map<?, ?>) summary.get("cpuToFirstAnswerMs")).get("median")).doubleValue());
         assertEquals(median, ((Number) ((Map<?, ?>) summary.get("apiLatencyMedianMs")).get("median")).doubleValue());
         assertEquals(p99, ((Number) ((Map<?, ?>) summary.get("apiLatencyP99Ms")).get("median")).doubleValue());
         assertNull(((Map<?, ?>) ((List<?>) ((Map<?, ?>) systems.get(0)).get("samples")).get(0)).get("apiLatency"));
