@@ -177,6 +177,26 @@ public final class Sys {
         return transferred(n, "write", what);
     }
 
+    /**
+     * pwrite(2) of all of {@code buf} at {@code offset} of the file {@code fd}, retried after EINTR and short
+     * writes; a failure (ENOSPC of a full tmpfs, EFBIG past the file's end...) is a {@link SysCallException}.
+     */
+    public static void pwriteFully(int fd, MemorySegment buf, long offset, String what) {
+        long done = 0;
+        long size = buf.byteSize();
+        while (done < size) {
+            long n = LibC.syscall(LibC.SYS_pwrite64, fd, LibC.address(buf) + done, size - done, offset + done, 0, 0);
+            Reference.reachabilityFence(buf);
+            if (n < 0 && LibC.errno() == Errno.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                throw new SysCallException("pwrite(" + what + ")", n < 0 ? LibC.errno() : Errno.ENOSPC);
+            }
+            done += n;
+        }
+    }
+
     /** read/write result: the byte count, -errno for the retryable EAGAIN/EINTR, else an exception. */
     private static long transferred(long n, String call, String what) {
         if (n >= 0) {

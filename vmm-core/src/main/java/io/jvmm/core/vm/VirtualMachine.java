@@ -164,7 +164,11 @@ public final class VirtualMachine implements AutoCloseable {
                 }
                 mappings.add(m);
                 vm.setUserMemoryRegion(slot++, r.start().value(), r.size(), m.address());
-                regions.add(new GuestRegion(r.start(), m.segment()));
+                // A restored region is a private mapping of the snapshot's file: written only through the mapping.
+                OwnedFd ramFd = memoryFile == null ? files.getLast() : null;
+                regions.add(ramFd == null ? new GuestRegion(r.start(), m.segment())
+                        : new GuestRegion(r.start(), m.segment(), (offset, src) ->
+                                Sys.pwriteFully(ramFd.fd(), src, offset, "guest RAM at " + r.start())));
             }
             if (config.irqchip()) {
                 vm.createIrqchip();
