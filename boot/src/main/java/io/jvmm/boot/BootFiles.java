@@ -74,7 +74,7 @@ public final class BootFiles implements AutoCloseable {
     private static MemorySegment inflated(Arena arena, InitrdCache cache, Path file, MemorySegment gzip, long max) {
         try {
             long t0 = System.nanoTime();
-            Optional<Path> entry = cache.inflated(gzip, max);
+            Optional<Path> entry = cache.inflated(file, gzip, max);
             if (entry.isEmpty()) {
                 LOG.info("initrd: {} is not a complete gzip stream or inflates beyond {} bytes: the guest gets it as it is",
                         file, max);

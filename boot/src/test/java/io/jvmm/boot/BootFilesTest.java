@@ -13,6 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -160,7 +162,7 @@ class BootFilesTest {
         }
         assertArrayEquals(cpio, Files.readAllBytes(entry));
         try (Stream<Path> s = Files.list(cache.directory())) {
-            assertEquals(List.of(entry), s.toList(), "one entry, no temporary file left");
+            assertEquals(List.of(entry), s.filter(Files::isRegularFile).toList(), "one entry, no temporary file left");
         }
         // The second boot maps the entry: what the entry holds is what the guest gets.
         byte[] marked = cpio.clone();
@@ -176,6 +178,46 @@ class BootFilesTest {
             assertArrayEquals(gz, files.initrd().toArray(ValueLayout.JAVA_BYTE));
         }
         assertFalse(Files.exists(dir.resolve("small").resolve(entry.getFileName())));
+    }
+
+    @Test
+    void theKeyIsRememberedByFileIdentityOnceTheFileHasSettled() throws Exception {
+        byte[] cpio = "070701archive one".repeat(500).getBytes();
+        Path kernel = file("vmlinux", TestImages.elf(false));
+        Path initrd = file("initrd.gz", InitrdInflaterTest.gzip(cpio));
+        Path dirOfCache = dir.resolve("cache");
+        // Just written: its ctime is too recent to be trusted, nothing is remembered.
+        try (BootFiles files = BootFiles.open(kernel, initrd, new InitrdCache(dirOfCache), MEM)) {
+            assertArrayEquals(cpio, files.initrd().toArray(ValueLayout.JAVA_BYTE));
+        }
+        assertFalse(Files.exists(dirOfCache.resolve("by-id")));
+        // An hour later (the clock): the identity record is written, naming the entry.
+        InitrdCache later = new InitrdCache(dirOfCache, Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
+        try (BootFiles files = BootFiles.open(kernel, initrd, later, MEM)) {
+            assertArrayEquals(cpio, files.initrd().toArray(ValueLayout.JAVA_BYTE));
+        }
+        Path record = dirOfCache.resolve("by-id").resolve(InitrdCache.FileId.of(initrd).name());
+        String entry = Files.readString(record);
+        assertEquals(InitrdCache.key(MemorySegment.ofArray(Files.readAllBytes(initrd))), entry);
+        // The record is what is used (no hash): point it at another entry and that one is mapped.
+        String other = "0".repeat(64) + ".cpio";
+        Files.write(dirOfCache.resolve(other), "070701other".getBytes());
+        Files.writeString(record, other);
+        try (BootFiles files = BootFiles.open(kernel, initrd, later, MEM)) {
+            assertArrayEquals("070701other".getBytes(), files.initrd().toArray(ValueLayout.JAVA_BYTE));
+        }
+        // Rewritten in place, same size: its ctime moved, so its identity did: hashed again, the right archive.
+        byte[] cpio2 = "070701archive two".repeat(500).getBytes();
+        byte[] gz2 = InitrdInflaterTest.gzip(cpio2);
+        Files.write(initrd, gz2);
+        try (BootFiles files = BootFiles.open(kernel, initrd, later, MEM)) {
+            assertArrayEquals(cpio2, files.initrd().toArray(ValueLayout.JAVA_BYTE));
+        }
+        // A record that does not name an entry is ignored.
+        Files.writeString(dirOfCache.resolve("by-id").resolve(InitrdCache.FileId.of(initrd).name()), "../../etc/passwd");
+        try (BootFiles files = BootFiles.open(kernel, initrd, later, MEM)) {
+            assertArrayEquals(cpio2, files.initrd().toArray(ValueLayout.JAVA_BYTE));
+        }
     }
 
     @Test
