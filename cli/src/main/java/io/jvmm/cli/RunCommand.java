@@ -15,6 +15,7 @@ import io.jvmm.images.ImageSet;
 import io.jvmm.images.Profile;
 import io.jvmm.machine.GuestProfile;
 import io.jvmm.machine.HostInfo;
+import io.jvmm.machine.HostStdin;
 import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.HypervisorException;
 import io.jvmm.machine.Machine;
@@ -34,7 +35,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -403,9 +403,10 @@ final class RunCommand implements Callable<Integer> {
         boolean tty = HostInfo.stdinIsTerminal();
         TerminalMode terminal = tty ? TerminalMode.enterRaw() : null;
         try {
-            // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe.
+            // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe; stopping
+            // the input wakes its reader, so no thread is left blocked in read(2) when the process exits.
             var serial = machine.serial();
-            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+            ConsoleInput input = new ConsoleInput(HostStdin.open(), serial::offerInput,
                     serial::inputSpace, terminal != null,
                     () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")),
                     () -> snapshotFromConsole(machine));
