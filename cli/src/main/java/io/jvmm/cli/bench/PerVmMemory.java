@@ -105,7 +105,8 @@ final class PerVmMemory {
         return b.memoryBytes(setup.memoryBytes()).cpuProfile(setup.profile()).build();
     }
 
-    private static Machine paused(Hypervisor hypervisor, MachineSpec spec) throws IOException {
+    /** Built and started paused: every vCPU set up and parked before its first KVM_RUN. */
+    static Machine paused(Hypervisor hypervisor, MachineSpec spec) throws IOException {
         Machine machine = Machine.build(hypervisor, spec, OutputStream.nullOutputStream(), System.nanoTime());
         try {
             machine.startPaused();
@@ -116,7 +117,8 @@ final class PerVmMemory {
         }
     }
 
-    private static void closeAll(List<Machine> machines) throws InterruptedException {
+    /** Stops and closes each machine. */
+    static void closeAll(List<Machine> machines) throws InterruptedException {
         for (Machine machine : machines) {
             machine.stop(MachineExit.ok("per-VM memory measured"));
             machine.awaitExit(Duration.ofSeconds(10));

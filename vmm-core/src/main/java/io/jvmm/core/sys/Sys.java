@@ -23,6 +23,8 @@ public final class Sys {
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MADV_DONTDUMP = 16;
+    /** Linux 5.14+: map the range's pages into the page tables without writing them (EINVAL before). */
+    public static final int MADV_POPULATE_READ = 22;
 
     public static final int MFD_CLOEXEC = 1;
 
