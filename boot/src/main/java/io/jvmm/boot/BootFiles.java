@@ -81,8 +81,8 @@ public final class BootFiles implements AutoCloseable {
                 return gzip;
             }
             MemorySegment cpio = map(arena, "inflated initrd", entry.get());
-            LOG.info("initrd: gzip inflated on the host ({} -> {} bytes, {}; {} µs) so the emulated guest kernel need not",
-                    gzip.byteSize(), cpio.byteSize(), entry.get(), (System.nanoTime() - t0) / 1000);
+            LOG.info("initrd: gzip inflated on the host ({} -> {} bytes, {}: cached or inflated now, {} µs) so the emulated"
+                    + " guest kernel need not", gzip.byteSize(), cpio.byteSize(), entry.get(), (System.nanoTime() - t0) / 1000);
             return cpio;
         } catch (IOException e) {
             LOG.info("initrd: cannot use the inflated-initrd cache {} ({}); inflating into memory for this boot",
