@@ -20,8 +20,9 @@ import java.util.Optional;
  * {@link InitrdInflater}): the cached file is mapped as well. Where the cache cannot be written (a read-only
  * home), it is inflated into the heap for this boot instead.
  *
- * <p>Files are mapped as they are when opened; one truncated while it is mapped would make the copy fault,
- * which {@link LinuxLoader#load} reports as a {@link BootException}.
+ * <p>Files are mapped as they are when opened; one truncated while it is mapped makes the copy fail: a copy
+ * through guest memory's mapping faults, which {@link LinuxLoader#load} reports as a {@link BootException}; a
+ * write into a VM's RAM file gets EFAULT, a {@code GuestMemoryException}. Either is one line, never a crash.
  */
 public final class BootFiles implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BootFiles.class);

@@ -123,6 +123,7 @@ public final class Machine implements AutoCloseable {
      * @throws IllegalArgumentException when a file or device the spec names cannot be used now (a disk
      *     that cannot be opened, a raw binary too large for guest memory); {@code BootException} when the
      *     kernel or initrd cannot be loaded, {@code GuestMemoryException} when guest RAM is too small for them
+     *     (or one of their files shrank while it was being loaded)
      */
     public static Machine build(Hypervisor hypervisor, MachineSpec spec, OutputStream consoleOut, long processStartNanos)
             throws IOException {

@@ -14,7 +14,10 @@ import java.util.Objects;
  */
 public record GuestRegion(GuestAddress start, MemorySegment backing, FileWriter fileWriter) {
 
-    /** Writes {@code src} at {@code offset} of the file mapped as a region's backing. */
+    /**
+     * Writes {@code src} at {@code offset} of the file mapped as a region's backing; a failure (a source that
+     * cannot be read, such as a mapped file that shrank) is a {@link GuestMemoryException}.
+     */
     @FunctionalInterface
     public interface FileWriter {
         void write(long offset, MemorySegment src);

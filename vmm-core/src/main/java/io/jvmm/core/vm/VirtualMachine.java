@@ -10,6 +10,7 @@ import io.jvmm.core.kvm.VmFd;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
+import io.jvmm.core.memory.GuestMemoryException;
 import io.jvmm.core.memory.GuestRegion;
 import io.jvmm.core.sys.Mapping;
 import io.jvmm.core.sys.OwnedFd;
@@ -647,8 +648,14 @@ public final class VirtualMachine implements AutoCloseable {
      * them then needs no host page fault, and they count in the mapping's Rss, which is what the bench reports
      * as guest memory (~0.8 ms per 10 MiB here).
      */
-    private static void writeRam(OwnedFd ramFd, MemorySegment ram, long offset, MemorySegment src) {
-        Sys.pwriteFully(ramFd.fd(), src, offset, "guest RAM");
+    static void writeRam(OwnedFd ramFd, MemorySegment ram, long offset, MemorySegment src) {
+        try {
+            Sys.pwriteFully(ramFd.fd(), src, offset, "guest RAM");
+        } catch (SysCallException e) {
+            // EFAULT: the source could not be read (a mapped file that shrank after it was mapped).
+            throw new GuestMemoryException(String.format("writing 0x%x bytes to guest RAM at +0x%x failed: %s",
+                    src.byteSize(), offset, e.getMessage()), e);
+        }
         long from = offset & -PAGE_SIZE;
         long to = Math.min(ram.byteSize(), (offset + src.byteSize() + PAGE_SIZE - 1) & -PAGE_SIZE);
         try {
