@@ -57,6 +57,7 @@ final class Reports {
         m.put("systems", systems);
         m.put("density", r.density().stream().map(d -> (Object) d.toMap()).toList());
         m.put("exitPath", r.exitPath());
+        m.put("perVm", r.perVm());
         m.put("goals", r.goals());
         return m;
     }
@@ -155,6 +156,9 @@ final class Reports {
         if (r.exitPath() != null) {
             sb.append("\nexit path (port-I/O exits from a ring-3 loop): ").append(r.exitPath().get("summary")).append('\n');
         }
+        if (r.perVm() != null) {
+            sb.append("\nper-VM memory: ").append(r.perVm().get("summary")).append('\n');
+        }
         Map<String, Object> g = r.goals();
         sb.append("\ngoals (ratios of medians from this run):\n");
         sb.append(goal("  empty VM / java -version", g.get("emptyVmOverJavaVersion"), "<= 1.5"));
@@ -174,6 +178,9 @@ final class Reports {
         sb.append(goal("  clones per GiB / crun containers per GiB", g.get("clonesPerGiBOverCrunPerGiB"), ">= 0.5"));
         sb.append(g.get("idleCpuPercentPerVm") == null ? "  idle CPU per jvmm VM: not measured\n"
                 : String.format(Locale.ROOT, "  idle CPU per jvmm VM (clones): %.2f %% of a core (goal <= 1 %%)%n", (Double) g.get("idleCpuPercentPerVm")));
+        sb.append(g.get("perVmBeyondGuestKiB") == null ? "  each additional VM in one JVM, VMM memory beyond its guest pages: not measured\n"
+                : String.format(Locale.ROOT, "  each additional VM in one JVM, VMM memory beyond its guest pages: %s (goal <= 2 MiB)%n",
+                        kib((Double) g.get("perVmBeyondGuestKiB"))));
         sb.append("footnote: 'fit in' is computed, not measured: host memory / median per-instance memory (VMM RSS + guest "
                 + "touched, or the container's cgroup peak); it ignores sharing and the host kernel's overhead"
                 + (r.density().isEmpty() ? " (measure it with --density).\n" : "; the measured density is above.\n"));
