@@ -58,6 +58,7 @@ final class LibC {
     static final long SYS_munmap = 11;
     static final long SYS_rt_sigprocmask = 14;
     static final long SYS_ioctl = 16;
+    static final long SYS_pwrite64 = 18;
     static final long SYS_madvise = 28;
     static final long SYS_getpid = 39;
     static final long SYS_prctl = 157;
