@@ -141,4 +141,18 @@ class DensityMeasurementTest {
         assertNull(missing.idleCpuPercentPerInstance());
         assertTrue(!missing.measured());
     }
+
+    @Test
+    void cloneHostRunsWithTheRestoreCacheAndASmallYoungGeneration() throws Exception {
+        Path launch = Files.createDirectories(dir.resolve("launch"));
+        Files.writeString(launch.resolve("jvmm-restore.aot"), "cache");
+        List<String> java = List.of("/jdk/bin/java", "-XX:+UseSerialGC", "-XX:AOTCache=" + launch.resolve("jvmm.aot"),
+                "--module-path", "x.jar", "-m", "io.jvmm.cli/io.jvmm.cli.Main");
+        assertEquals(List.of("/jdk/bin/java", "-Xmn" + DensityBench.CLONE_HOST_YOUNG_GEN, "-XX:+UseSerialGC",
+                "-XX:AOTCache=" + launch.resolve("jvmm-restore.aot"), "--module-path", "x.jar", "-m", "io.jvmm.cli/io.jvmm.cli.Main"),
+                DensityBench.cloneHostCommand(java));
+        // Options that size the young generation already are kept as they are.
+        List<String> sized = List.of("/jdk/bin/java", "-XX:MaxNewSize=64m", "-m", "io.jvmm.cli/io.jvmm.cli.Main");
+        assertEquals(sized, DensityBench.cloneHostCommand(sized));
+    }
 }
