@@ -84,6 +84,16 @@ final class DensityBench {
             return p == null || p <= 0 ? null : (1024.0 * 1024.0) / p;
         }
 
+        /**
+         * Instances per GiB at the cost the instances' own memory cgroups measured (their peaks ÷ N): unlike
+         * MemAvailable it does not move with other work on the host, but it leaves out page cache charged
+         * elsewhere (the snapshot's memory file, one copy for all clones).
+         */
+        Double instancesPerGiBByCgroupPeaks() {
+            Double p = cgroupPeakPerInstanceKiB();
+            return p == null || p <= 0 ? null : (1024.0 * 1024.0) / p;
+        }
+
         /** Idle CPU per instance, percent of one core. */
         Double idleCpuPercentPerInstance() {
             return idleCpuMs == null ? null : cpuPercent(idleCpuMs, idleSeconds * 1000, instances);
@@ -116,6 +126,7 @@ final class DensityBench {
             m.put("guestWrittenPerInstanceKiB", writtenPerInstanceKiB());
             m.put("vmmRssKiB", vmmRssKiB);
             m.put("instancesPerGiB", instancesPerGiB());
+            m.put("instancesPerGiBByCgroupPeaks", instancesPerGiBByCgroupPeaks());
             m.put("idleCpuMs", idleCpuMs);
             m.put("idleCpuPercentPerInstance", idleCpuPercentPerInstance());
             return m;
