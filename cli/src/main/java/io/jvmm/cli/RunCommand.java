@@ -15,12 +15,14 @@ import io.jvmm.images.ImageSet;
 import io.jvmm.images.Profile;
 import io.jvmm.machine.GuestProfile;
 import io.jvmm.machine.HostInfo;
+import io.jvmm.machine.HostStdin;
 import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.HypervisorException;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineSpec;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpecException;
+import io.jvmm.machine.RestorableSnapshot;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotFiles;
@@ -34,7 +36,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +47,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /** {@code jvmm run}: boots a guest with its console on this terminal. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -347,13 +350,22 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int restore(long processStart) throws InterruptedException {
-        // Jackson's record binding of the device records is built on a second thread while this one opens KVM
-        // and reads the vCPUs' state (docs/snapshots.md, "Speed").
+        // The state file and its device records are read and checked on a second thread while this one opens
+        // KVM, and Jackson's record binding of the device records is built on a third (docs/snapshots.md,
+        // "Speed"): in a new process each is mostly interpreted code, and they overlap on the host's cores.
+        SnapshotFiles files = SnapshotFiles.in(restoreDir);
         Thread.ofPlatform().name("snapshot-warm-up").daemon(true).start(StateFile::warmUpRestore);
+        FutureTask<RestorableSnapshot> stateRead = new FutureTask<>(() -> RestorableSnapshot.read(files));
+        Thread.ofPlatform().name("snapshot-read").daemon(true).start(stateRead);
+        long t0 = System.nanoTime();
         try (Hypervisor hypervisor = openHypervisor(kvmDevice)) {
             Machine machine;
             try {
-                machine = Machine.restore(hypervisor, SnapshotFiles.in(restoreDir), restoreOptions(),
+                long opened = System.nanoTime();
+                RestorableSnapshot snapshot = readState(stateRead);
+                LOG.debug("restore: /dev/kvm opened in {} µs, then waited {} µs for the state file's reading",
+                        (opened - t0) / 1000, (System.nanoTime() - opened) / 1000);
+                machine = Machine.restore(hypervisor, snapshot, restoreOptions(),
                         new FileOutputStream(FileDescriptor.out), processStart);
             } catch (SnapshotException e) {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
@@ -403,9 +415,10 @@ final class RunCommand implements Callable<Integer> {
         boolean tty = HostInfo.stdinIsTerminal();
         TerminalMode terminal = tty ? TerminalMode.enterRaw() : null;
         try {
-            // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe.
+            // Unbuffered fd 0 (not System.in, which reads ahead): what the guest never took stays in a pipe; stopping
+            // the input wakes its reader, so no thread is left blocked in read(2) when the process exits.
             var serial = machine.serial();
-            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+            ConsoleInput input = new ConsoleInput(HostStdin.open(), serial::offerInput,
                     serial::inputSpace, terminal != null,
                     () -> machine.stop(MachineExit.ok("quit from the console (Ctrl-A x)")),
                     () -> snapshotFromConsole(machine));
@@ -603,6 +616,18 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!Files.isReadable(p)) {
             throw new UserError(option + " " + p + ": permission denied");
+        }
+    }
+
+    /** The state {@code read} read, or its SnapshotException (any other failure is the program's and rethrown). */
+    private static RestorableSnapshot readState(FutureTask<RestorableSnapshot> read) throws InterruptedException {
+        try {
+            return read.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("reading the snapshot's state failed", e.getCause());
         }
     }
 

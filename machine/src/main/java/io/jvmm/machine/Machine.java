@@ -380,8 +380,25 @@ public final class Machine implements AutoCloseable {
     public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, SnapshotState alreadyRead,
                                   RestoreOptions options, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
-        SnapshotState state = alreadyRead != null ? StateFile.checkMemoryFile(files, alreadyRead) : StateFile.read(files);
-        SavedDevices saved = SavedDevices.of(state, files.stateFile().toString());
+        RestorableSnapshot snapshot = alreadyRead != null ? RestorableSnapshot.of(files, alreadyRead) : RestorableSnapshot.read(files);
+        return restore(hypervisor, snapshot, options, consoleOut, processStartNanos, buildStart);
+    }
+
+    /**
+     * {@link #restore(Hypervisor, SnapshotFiles, RestoreOptions, OutputStream, long)} of a snapshot read and
+     * checked before ({@link RestorableSnapshot#read}): only the memory file's size is checked again, so a
+     * restore builds the machine and nothing else.
+     */
+    public static Machine restore(Hypervisor hypervisor, RestorableSnapshot snapshot, RestoreOptions options,
+                                  OutputStream consoleOut, long processStartNanos) {
+        return restore(hypervisor, snapshot, options, consoleOut, processStartNanos, System.nanoTime());
+    }
+
+    private static Machine restore(Hypervisor hypervisor, RestorableSnapshot snapshot, RestoreOptions options,
+                                   OutputStream consoleOut, long processStartNanos, long buildStart) {
+        SnapshotFiles files = snapshot.files();
+        SnapshotState state = StateFile.checkMemoryFile(files, snapshot.state());
+        SavedDevices saved = snapshot.devices();
         int maxVcpus = hypervisor.maxVcpus();
         if (maxVcpus > 0 && state.machine().cpus() > maxVcpus) {
             throw new SnapshotException(files.stateFile() + ": machine.cpus: " + state.machine().cpus()

@@ -141,8 +141,12 @@ class SnapshotRestoreTest {
                 m.snapshot(snap, false);
                 atSnapshot = counter(m);
             }
-            try (Machine a = Machine.restore(h, snap, new ByteArrayOutputStream(), System.nanoTime());
-                 Machine b = Machine.restore(h, snap, new ByteArrayOutputStream(), System.nanoTime())) {
+            // Both from one reading of the snapshot (as clones in one process are made)
+            RestorableSnapshot once = RestorableSnapshot.read(io.jvmm.machine.snapshot.SnapshotFiles.in(snap));
+            try (Machine a = Machine.restore(h, once, io.jvmm.machine.snapshot.RestoreOptions.NONE,
+                    new ByteArrayOutputStream(), System.nanoTime());
+                 Machine b = Machine.restore(h, once, io.jvmm.machine.snapshot.RestoreOptions.NONE,
+                         new ByteArrayOutputStream(), System.nanoTime())) {
                 a.startPaused();
                 b.startPaused();
                 assertEquals(MachineState.PAUSED, a.state(), () -> a.state() == MachineState.STOPPED ? exitOf(a) : "");

@@ -6,6 +6,7 @@ import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.devices.legacy.BootTimer;
 import io.jvmm.machine.Hypervisor;
+import io.jvmm.machine.HostStdin;
 import io.jvmm.machine.Machine;
 import io.jvmm.machine.MachineListener;
 import io.jvmm.machine.MachineSpec;
@@ -13,7 +14,6 @@ import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotFiles;
 
 import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Map;
@@ -81,7 +81,7 @@ final class KvmBackend implements VmBackend {
             }
             // stdin feeds the guest's console, as with Firecracker; a plain byte stream (no raw terminal mode).
             var serial = machine.serial();
-            ConsoleInput input = new ConsoleInput(new FileInputStream(FileDescriptor.in), serial::offerInput,
+            ConsoleInput input = new ConsoleInput(HostStdin.open(), serial::offerInput,
                     serial::inputSpace, false, () -> { });
             serial.onInputSpace(input::guestCanTakeMore);
             machine.addInput(input::stop); // the first thing the machine's teardown stops

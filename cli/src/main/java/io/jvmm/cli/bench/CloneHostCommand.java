@@ -5,6 +5,7 @@ import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.core.lifecycle.MachineState;
 import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
+import io.jvmm.machine.RestorableSnapshot;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.SnapshotFiles;
@@ -59,17 +60,16 @@ public final class CloneHostCommand implements Callable<Integer> {
         List<BenchTimings> timings = new ArrayList<>();
         try (Hypervisor hypervisor = Hypervisor.open()) {
             try {
-                SnapshotFiles files = SnapshotFiles.in(dir);
-                io.jvmm.machine.snapshot.SnapshotState state;
+                RestorableSnapshot snapshot;
                 try {
-                    state = io.jvmm.machine.snapshot.StateFile.read(files);   // read and checked once for all clones
+                    snapshot = RestorableSnapshot.read(SnapshotFiles.in(dir));   // read and checked once for all clones
                 } catch (SnapshotException e) {
                     throw new UserError(e.getMessage(), 1);
                 }
                 for (int i = 0; i < count; i++) {
                     Machine m;
                     try {
-                        m = Machine.restore(hypervisor, files, state, RestoreOptions.NONE, OutputStream.nullOutputStream(), t0);
+                        m = Machine.restore(hypervisor, snapshot, RestoreOptions.NONE, OutputStream.nullOutputStream(), t0);
                     } catch (SnapshotException e) {
                         throw new UserError("clone " + i + ": " + e.getMessage(), 1);
                     }

@@ -3,10 +3,9 @@ package io.jvmm.cli.bench;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.machine.Hypervisor;
 import io.jvmm.machine.Machine;
+import io.jvmm.machine.RestorableSnapshot;
 import io.jvmm.machine.snapshot.RestoreOptions;
 import io.jvmm.machine.snapshot.SnapshotFiles;
-import io.jvmm.machine.snapshot.SnapshotState;
-import io.jvmm.machine.snapshot.StateFile;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -154,8 +153,11 @@ final class RestoreSystems {
         private final BenchSystem.Setup setup;
         private final GuestSnapshot snapshot;
         private Hypervisor hypervisor;
-        /** state.json read and checked once, on the first run: a VMM service restoring one snapshot again and again keeps it. */
-        private SnapshotState state;
+        /**
+         * state.json and its device records read and checked once, on the first run: a VMM service restoring one
+         * snapshot again and again keeps it.
+         */
+        private RestorableSnapshot snapshotRead;
 
         Warm(BenchSystem.Setup setup, GuestSnapshot snapshot) {
             this.setup = setup;
@@ -175,7 +177,7 @@ final class RestoreSystems {
         @Override
         public String method() {
             return "Machine.restore of the benchmark's snapshot → start inside the benchmark's JVM, /dev/kvm kept open, "
-                    + "state.json read and checked once before the first run (as a VMM service restoring one snapshot "
+                    + "state.json and its device records read and checked once before the first run (as a VMM service restoring one snapshot "
                     + "again and again would; each run checks the memory file's size again); "
                     + "'VM build' ends when every vCPU's state is restored and they enter the guest; `"
                     + ConsoleMarkers.TYPED_COMMAND + "` is offered to the guest's UART at once and 'reply' is the '"
@@ -194,15 +196,14 @@ final class RestoreSystems {
             if (hypervisor == null) {
                 hypervisor = Hypervisor.open();
             }
-            SnapshotFiles files = SnapshotFiles.in(dir);
-            if (state == null) {
-                state = StateFile.read(files);
+            if (snapshotRead == null) {
+                snapshotRead = RestorableSnapshot.read(SnapshotFiles.in(dir));
             }
             BenchTimings timings = BenchTimings.collecting();
             long cpu0 = ProcFs.selfCpuMs();
             long t0 = System.nanoTime();
             long deadline = t0 + TimeUnit.SECONDS.toNanos(setup.timeoutSeconds());
-            Machine machine = Machine.restore(hypervisor, files, state, RestoreOptions.NONE,
+            Machine machine = Machine.restore(hypervisor, snapshotRead, RestoreOptions.NONE,
                     OutputStream.nullOutputStream(), t0);
             MachineExit exit;
             boolean replied;

@@ -29,6 +29,8 @@ public final class ConsoleInput {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleInput.class);
     static final int CTRL_A = 0x01;
     private static final int READ_SIZE = 4096;
+    /** How long {@link #stop()} waits for the reader to end: it ends at once when its input can be woken. */
+    private static final long STOP_WAIT_MILLIS = 200;
 
     /** Offers input to the guest without waiting; returns how many bytes it took (Serial.offerInput). */
     @FunctionalInterface
@@ -52,7 +54,8 @@ public final class ConsoleInput {
     private int pendingEnd;
 
     /**
-     * @param in      unbuffered stdin: bytes this reads ahead are bytes a pipe no longer holds
+     * @param in      unbuffered stdin ({@link io.jvmm.machine.HostStdin}): bytes this reads ahead are bytes a pipe no
+     *                longer holds; {@link #stop()} closes it
      * @param offer   hands bytes to the guest, taking what fits, never waiting
      * @param space   how many bytes the guest can take now (0 until its driver is ready); when it says 0
      *                the port calls {@link #guestCanTakeMore()} once that changes
@@ -82,9 +85,25 @@ public final class ConsoleInput {
         thread.start();
     }
 
-    /** Stops forwarding (the thread may stay blocked in read until the process exits: it is a daemon). */
+    /**
+     * Stops forwarding: interrupts the reader, closes the input (which wakes a {@link io.jvmm.machine.HostStdin}
+     * blocked in its read) and waits briefly for the reader to end, so that no thread of ours sits in a native
+     * read when the process exits (the JVM's exit would wait 300 ms for it).
+     */
     public void stop() {
         thread.interrupt();
+        try {
+            in.close();
+        } catch (IOException e) {
+            LOG.debug("closing console input: {}", e.getMessage());
+        }
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join(STOP_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

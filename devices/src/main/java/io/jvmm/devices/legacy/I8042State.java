@@ -44,6 +44,14 @@ public record I8042State(int ctr, int outputPort, int pendingCommand, boolean la
             fifo = fifo == null ? null : List.copyOf(fifo);
         }
 
+        /**
+         * A keyboard as it powers on (scanning, scan code set 2, LEDs off, default typematic rate, nothing
+         * queued): the state of one that no guest driver has spoken to.
+         */
+        public static Keyboard atPowerOn() {
+            return new Ps2Keyboard().state();
+        }
+
         void validate() {
             if (scanSet != 1 && scanSet != 2) {
                 throw new DeviceStateException(DEVICE, "keyboard.scanSet " + scanSet + " is not 1 or 2");

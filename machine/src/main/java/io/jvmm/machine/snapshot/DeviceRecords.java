@@ -3,10 +3,13 @@ package io.jvmm.machine.snapshot;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvmm.devices.legacy.I8042State;
 
 import java.util.List;
 import java.util.stream.Collectors;
@@ -57,6 +60,26 @@ public final class DeviceRecords {
                 VirtioRecord.Block.class, VirtioRecord.Net.class, VirtioRecord.Rng.class)) {
             JSON.readerFor(type); // fetches the root deserializer eagerly (DeserializationFeature.EAGER_DESERIALIZER_FETCH)
         }
+    }
+
+    /**
+     * A device record's state as written by an older minor version of the state file, brought up to this one
+     * (the checksum has already been checked over the file as written):
+     * <ul>
+     *   <li>before 1.2 the i8042 had no keyboard: its record gains a keyboard at power-on, which is what the
+     *       guest's controller had behind it (nothing a guest did could reach it).</li>
+     * </ul>
+     * Anything else is returned unchanged and checked by {@link #read} as usual.
+     */
+    static JsonNode upgrade(String kind, JsonNode state,
+                                                           int minor) {
+        if (minor < 2 && I8042.equals(kind) && state instanceof ObjectNode o
+                && !o.has("keyboard")) {
+            ObjectNode upgraded = o.deepCopy();
+            upgraded.set("keyboard", JSON.valueToTree(I8042State.Keyboard.atPowerOn()));
+            return upgraded;
+        }
+        return state;
     }
 
     /** {@code state} (a record) as the device record {@code name} of kind {@code kind}. */

@@ -44,7 +44,7 @@ import java.util.Set;
  * {@code state.json}: a snapshot's state as JSON a person can read (registers by their C names, hex;
  * XSAVE and LAPIC pages base64), versioned and checksummed:
  * <pre>
- *   { "format": "jvmm-snapshot", "version": "1.1", "checksum": "sha256:…",
+ *   { "format": "jvmm-snapshot", "version": "1.2", "checksum": "sha256:…",
  *     "machine": { "cpus": 1, "irqchip": true, "summary": "…",
  *                  "memory": { "file": "memory.bin", "regions": [ {"start": "0x0", "size": "0x10000000"} ] } },
  *     "vcpus":   [ { "id": 0, "mode": "long mode, ring 3", "cpuid": [...], "mp_state": {...}, "regs": {...},
@@ -62,7 +62,11 @@ public final class StateFile {
     public static final String MEMORY_NAME = "memory.bin";
     public static final String FORMAT = "jvmm-snapshot";
     public static final int MAJOR = 1;
-    public static final int MINOR = 1;
+    /**
+     * 1.0: the first format; 1.1: every device has a record; 1.2: the i8042's record holds its PS/2 keyboard
+     * (older files are read with a keyboard at power-on: {@link DeviceRecords#upgrade}).
+     */
+    public static final int MINOR = 2;
     /** A state file larger than this is not one of ours (a 254-vCPU machine's is about 3 MiB). */
     static final long MAX_SIZE = 64L << 20;
     static final int MAX_CPUS = 254;
@@ -202,7 +206,7 @@ public final class StateFile {
         if (!FORMAT.equals(doc.path("format").asText(null))) {
             throw new SnapshotException("format: expected \"" + FORMAT + "\", got " + doc.get("format"));
         }
-        checkVersion(doc.get("version"));
+        int minor = checkVersion(doc.get("version"));
         JsonNode sum = doc.get("checksum");
         String expected = checksumWithout(doc, "checksum");
         if (sum == null || !sum.isTextual() || !sum.asText().equals(expected)) {
@@ -235,7 +239,9 @@ public final class StateFile {
             if (!d.isObject() || !d.path("name").isTextual() || !d.path("kind").isTextual()) {
                 throw new SnapshotException(w + ": expected {\"name\", \"kind\", \"state\"}");
             }
-            records.add(new SnapshotState.DeviceRecord(d.get("name").asText(), d.get("kind").asText(), d.get("state")));
+            String kind = d.get("kind").asText();
+            records.add(new SnapshotState.DeviceRecord(d.get("name").asText(), kind,
+                    DeviceRecords.upgrade(kind, d.get("state"), minor)));
         }
         for (Iterator<String> it = doc.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -246,7 +252,8 @@ public final class StateFile {
         return new SnapshotState(machine, states, vmState, records);
     }
 
-    private static void checkVersion(JsonNode v) {
+    /** Checks the file's version; returns its minor version. */
+    private static int checkVersion(JsonNode v) {
         String text = v == null ? "" : v.asText("");
         if (!text.matches("[0-9]{1,4}\\.[0-9]{1,4}")) {
             throw new SnapshotException("version: expected MAJOR.MINOR, got " + v);
@@ -260,6 +267,7 @@ public final class StateFile {
             throw new SnapshotException("version: " + text + " is newer than this jvmm reads (up to " + MAJOR + "." + MINOR
                     + "); use a newer jvmm");
         }
+        return minor;
     }
 
     /**

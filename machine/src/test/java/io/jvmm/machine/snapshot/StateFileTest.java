@@ -16,6 +16,7 @@ import io.jvmm.core.kvm.KvmXcrs;
 import io.jvmm.core.kvm.KvmXsave;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.vm.VirtualMachine;
+import io.jvmm.devices.legacy.I8042State;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +103,28 @@ class StateFileTest {
     void anotherMajorOrANewerMinorVersionIsRefused() throws Exception {
         edit(doc -> doc.put("version", "2.0"), false);
         refused("version: 2.0 is another major version");
-        edit(doc -> doc.put("version", "1.2"), false);
-        refused("version: 1.2 is newer than this jvmm reads");
+        edit(doc -> doc.put("version", "1.3"), false);
+        refused("version: 1.3 is newer than this jvmm reads");
+    }
+
+    @Test
+    void anI8042RecordWithoutItsKeyboardReadsAsAKeyboardAtPowerOnOnlyBeforeVersion12() throws Exception {
+        I8042State saved = new I8042State(0x47, 0x03, -1, false, 0, List.of(), I8042State.Keyboard.atPowerOn());
+        ObjectNode i8042 = JSON.valueToTree(saved);
+        i8042.remove("keyboard");
+        Consumer<ObjectNode> asWrittenBy11 = doc -> {
+            doc.put("version", "1.1");
+            doc.putArray("devices").addObject().put("name", "i8042").put("kind", DeviceRecords.I8042).set("state", i8042);
+        };
+        edit(asWrittenBy11, true);
+        SnapshotState read = StateFile.read(dir);
+        assertEquals(saved, DeviceRecords.read(read.devices().get(0), I8042State.class, "i8042"));
+
+        edit(asWrittenBy11.andThen(doc -> doc.put("version", "1.2")), true);
+        SnapshotState current = StateFile.read(dir);
+        SnapshotException e = assertThrows(SnapshotException.class,
+                () -> DeviceRecords.read(current.devices().get(0), I8042State.class, "i8042"));
+        assertTrue(e.getMessage().contains("keyboard"), e.getMessage());
     }
 
     @Test
