@@ -2,20 +2,34 @@ package io.jvmm.boot;
 
 import io.jvmm.boot.acpi.AcpiPlatform;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * What to boot: kernel image bytes (bzImage or ELF vmlinux), optional initrd bytes (null: none), the
- * full kernel command line (see {@link KernelCmdline}), the number of vCPUs, the machine the ACPI tables
- * describe (null: no ACPI tables) and whether to write the MP table (a kernel without ACPI finds its
- * CPUs and IOAPIC there; one with ACPI reads the MADT instead).
+ * What to boot: the kernel image (bzImage or ELF vmlinux), the optional initrd (null: none), the full kernel
+ * command line (see {@link KernelCmdline}), the number of vCPUs, the machine the ACPI tables describe (null: no
+ * ACPI tables) and whether to write the MP table (a kernel without ACPI finds its CPUs and IOAPIC there; one with
+ * ACPI reads the MADT instead).
+ *
+ * <p>The images are read-only {@link MemorySegment}s: files mapped by {@link BootFiles} (the loader copies the
+ * PT_LOAD segments and the initrd from the page cache straight into guest RAM) or heap arrays. They must stay
+ * valid until {@link LinuxLoader#load} returns.
  */
-public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus, AcpiPlatform acpi, boolean mpTable) {
+public record BootConfig(MemorySegment kernel, MemorySegment initrd, String cmdline, int cpus, AcpiPlatform acpi,
+                         boolean mpTable) {
 
     /** No ACPI tables; an MP table. */
+    public BootConfig(MemorySegment kernel, MemorySegment initrd, String cmdline, int cpus) {
+        this(kernel, initrd, cmdline, cpus, null, true);
+    }
+
+    /** Images held in heap arrays (initrd null: none). */
+    public BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus, AcpiPlatform acpi, boolean mpTable) {
+        this(MemorySegment.ofArray(Objects.requireNonNull(kernel, "kernel")),
+                initrd == null ? null : MemorySegment.ofArray(initrd), cmdline, cpus, acpi, mpTable);
+    }
+
+    /** Images held in heap arrays; no ACPI tables; an MP table. */
     public BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus) {
         this(kernel, initrd, cmdline, cpus, null, true);
     }
@@ -25,23 +39,6 @@ public record BootConfig(byte[] kernel, byte[] initrd, String cmdline, int cpus,
         Objects.requireNonNull(cmdline, "cmdline");
         if (cpus < 1) {
             throw new BootException("cpus: at least 1 needed, got " + cpus);
-        }
-    }
-
-    /** Reads the kernel and (when not null) the initrd from files; unreadable files are a BootException. */
-    public static BootConfig fromFiles(Path kernel, Path initrd, String cmdline, int cpus) {
-        return new BootConfig(read("kernel", kernel), initrd == null ? null : read("initrd", initrd), cmdline, cpus);
-    }
-
-    private static byte[] read(String what, Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new BootException(what + " " + file + ": " + size + " bytes is larger than jvmm can load (2 GiB)");
-            }
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new BootException("cannot read " + what + " " + file + ": " + e, e);
         }
     }
 }

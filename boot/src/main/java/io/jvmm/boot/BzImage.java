@@ -3,6 +3,9 @@ package io.jvmm.boot;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * Placement of a bzImage's protected-mode kernel (boot.rst, "LOADING THE REST OF THE KERNEL" and
  * "64-bit BOOT PROTOCOL"). The kernel is loaded at pref_address when that fits, else at 1 MiB; the
@@ -47,16 +50,15 @@ public record BzImage(SetupHeader header, long loadAddress, long end) {
     }
 
     /** Copies the protected-mode kernel (the file after the setup sectors) to the load address. */
-    public void load(GuestMemory memory, byte[] image) {
-        int from = (int) header.setupSize();
-        memory.write(GuestAddress.of(loadAddress), image, from, image.length - from);
+    public void load(GuestMemory memory, MemorySegment image) {
+        // SetupHeader.parse checked that the file is longer than the setup sectors.
+        long from = header.setupSize();
+        memory.write(GuestAddress.of(loadAddress), image.asSlice(from, image.byteSize() - from));
     }
 
-    /** Bytes 0x1f1.. of the image: the setup header to copy into boot_params.hdr. */
-    public byte[] headerBytes(byte[] image) {
-        byte[] hdr = new byte[header.headerCopyLength()];
-        System.arraycopy(image, SetupHeader.SETUP_HEADER_OFFSET, hdr, 0, hdr.length);
-        return hdr;
+    /** Bytes 0x1f1.. of the image: the setup header to copy into boot_params.hdr (parse checked they exist). */
+    public byte[] headerBytes(MemorySegment image) {
+        return image.asSlice(SetupHeader.SETUP_HEADER_OFFSET, header.headerCopyLength()).toArray(ValueLayout.JAVA_BYTE);
     }
 
     private static boolean fits(long start, long size, long ramEnd) {

@@ -3,6 +3,8 @@ package io.jvmm.boot;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -42,21 +44,28 @@ public record ElfKernel(long entry, OptionalLong pvhEntry, List<LoadSegment> seg
     }
 
     /** True when {@code image} starts with the ELF magic. */
-    public static boolean hasMagic(byte[] image) {
-        return image.length >= 4 && image[0] == 0x7f && image[1] == 'E' && image[2] == 'L' && image[3] == 'F';
+    public static boolean hasMagic(MemorySegment image) {
+        return image.byteSize() >= 4 && byteAt(image, 0) == 0x7f && byteAt(image, 1) == 'E' && byteAt(image, 2) == 'L'
+                && byteAt(image, 3) == 'F';
     }
 
+    /** {@link #parse(MemorySegment)} of an image held in a heap array. */
     public static ElfKernel parse(byte[] image) {
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /** Parses and validates the ELF and program headers of {@code image}; every problem is a {@link BootException}. */
+    public static ElfKernel parse(MemorySegment image) {
         ImageBytes in = new ImageBytes(KIND, image);
         in.check(0, ELF64_EHDR_SIZE, "ELF header");
         if (!hasMagic(image)) {
             throw in.error("no \\x7fELF magic (is this a vmlinux?)");
         }
-        if (image[EI_CLASS] != ELFCLASS64) {
-            throw in.error("EI_CLASS is " + image[EI_CLASS] + " not 2: not a 64-bit kernel");
+        if (in.u8(EI_CLASS, "EI_CLASS") != ELFCLASS64) {
+            throw in.error("EI_CLASS is " + in.u8(EI_CLASS, "EI_CLASS") + " not 2: not a 64-bit kernel");
         }
-        if (image[EI_DATA] != ELFDATA2LSB) {
-            throw in.error("EI_DATA is " + image[EI_DATA] + " not 1: not little-endian");
+        if (in.u8(EI_DATA, "EI_DATA") != ELFDATA2LSB) {
+            throw in.error("EI_DATA is " + in.u8(EI_DATA, "EI_DATA") + " not 1: not little-endian");
         }
         int machine = in.u16(0x12, "e_machine");
         if (machine != EM_X86_64) {
@@ -107,8 +116,11 @@ public record ElfKernel(long entry, OptionalLong pvhEntry, List<LoadSegment> seg
         return segments.stream().mapToLong(s -> s.paddr() + s.memsz()).max().orElseThrow();
     }
 
-    /** Copies every PT_LOAD segment to its p_paddr and zeroes the rest of its p_memsz. */
-    public void load(GuestMemory memory, byte[] image, long ramEnd) {
+    /**
+     * Copies every PT_LOAD segment from {@code image} (the file {@link #parse} read: mapped, the copy goes
+     * straight from the page cache into guest RAM) to its p_paddr and zeroes the rest of its p_memsz.
+     */
+    public void load(GuestMemory memory, MemorySegment image, long ramEnd) {
         for (int i = 0; i < segments.size(); i++) {
             LoadSegment s = segments.get(i);
             GuestAddress at = GuestAddress.of(s.paddr());
@@ -120,7 +132,8 @@ public record ElfKernel(long entry, OptionalLong pvhEntry, List<LoadSegment> seg
                 throw new BootException(String.format("ELF: segment %d at p_paddr 0x%x (0x%x bytes) does not fit in"
                         + " guest RAM below 0x%x; give the guest more memory", i, s.paddr(), s.memsz(), ramEnd));
             }
-            memory.write(at, image, (int) s.offset(), (int) s.filesz());
+            // parse() checked [p_offset, p_offset + p_filesz) against the file.
+            memory.write(at, image.asSlice(s.offset(), s.filesz()));
             memory.slice(at.plus(s.filesz()), s.memsz() - s.filesz()).fill((byte) 0);
         }
     }
@@ -166,6 +179,10 @@ public record ElfKernel(long entry, OptionalLong pvhEntry, List<LoadSegment> seg
             }
         }
         throw in.error(String.format("e_entry 0x%x is in no PT_LOAD segment", entry));
+    }
+
+    private static byte byteAt(MemorySegment image, long offset) {
+        return image.get(ValueLayout.JAVA_BYTE, offset);
     }
 
     private static long align4(long n) {

@@ -3,6 +3,8 @@ package io.jvmm.boot;
 import io.jvmm.core.memory.GuestAddress;
 import io.jvmm.core.memory.GuestMemory;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Places the initrd as high as allowed, as boot.rst recommends ("it is recommended that the initrd be
  * loaded as high in memory as possible"): page aligned, ending at or below min(initrd_addr_max + 1,
@@ -31,13 +33,13 @@ record Initrd(long addr, long size) {
         return addr;
     }
 
-    /** Places and copies {@code initrd} (null or empty: none). */
-    static Initrd place(GuestMemory memory, byte[] initrd, long kernelEnd, long ramEnd, long initrdAddrMax) {
-        if (initrd == null || initrd.length == 0) {
+    /** Places and copies {@code initrd} (null or empty: none), straight from its file when it is mapped. */
+    static Initrd place(GuestMemory memory, MemorySegment initrd, long kernelEnd, long ramEnd, long initrdAddrMax) {
+        if (initrd == null || initrd.byteSize() == 0) {
             return NONE;
         }
-        long addr = highestAddress(initrd.length, kernelEnd, ramEnd, initrdAddrMax);
+        long addr = highestAddress(initrd.byteSize(), kernelEnd, ramEnd, initrdAddrMax);
         memory.write(GuestAddress.of(addr), initrd);
-        return new Initrd(addr, initrd.length);
+        return new Initrd(addr, initrd.byteSize());
     }
 }

@@ -1,5 +1,7 @@
 package io.jvmm.boot;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -31,11 +33,18 @@ public final class KernelAcpi {
 
     /** The symbol a CONFIG_ACPI x86 kernel defines. */
     public static final String ACPI_SYMBOL = "acpi_boot_init";
+    private static final byte[] ACPI_SYMBOL_BYTES = ACPI_SYMBOL.getBytes(StandardCharsets.US_ASCII);
     static final int SHT_SYMTAB = 2;
     static final int ELF64_SHDR_SIZE = 64;
     static final int ELF64_SYM_SIZE = 24;
 
+    /** {@link #of(MemorySegment)} of an image held in a heap array. */
     public static Support of(byte[] kernel) {
+        return of(MemorySegment.ofArray(kernel));
+    }
+
+    /** Reads the symbol table of {@code kernel} (a mapped file: only the symbol and string tables' pages are read). */
+    public static Support of(MemorySegment kernel) {
         if (!ElfKernel.hasMagic(kernel)) {
             return Support.UNKNOWN;
         }
@@ -68,7 +77,7 @@ public final class KernelAcpi {
                 // linker merges tails, so "acpi_boot_init" may be stored only inside "early_acpi_boot_init".
                 for (long sym = symOff; sym + ELF64_SYM_SIZE <= symOff + symSize; sym += ELF64_SYM_SIZE) {
                     long name = in.u32(sym, "st_name");
-                    if (name < strSize && nameAt(kernel, strOff + name, strOff + strSize, ACPI_SYMBOL)) {
+                    if (name < strSize && nameAt(kernel, strOff + name, strOff + strSize, ACPI_SYMBOL_BYTES)) {
                         return Support.ACPI;
                     }
                 }
@@ -80,17 +89,17 @@ public final class KernelAcpi {
         }
     }
 
-    /** Whether the NUL-terminated string at {@code at} (before {@code end}) is {@code name}. */
-    private static boolean nameAt(byte[] image, long at, long end, String name) {
-        byte[] want = name.getBytes(StandardCharsets.US_ASCII);
+    /** Whether the NUL-terminated string at {@code at} (before {@code end}) is {@code want}. */
+    private static boolean nameAt(MemorySegment image, long at, long end, byte[] want) {
         if (at + want.length >= end) {
             return false;
         }
+        // The caller checked [strOff, strOff + strSize) against the file, and at + want.length < end.
         for (int j = 0; j < want.length; j++) {
-            if (image[(int) at + j] != want[j]) {
+            if (image.get(ValueLayout.JAVA_BYTE, at + j) != want[j]) {
                 return false;
             }
         }
-        return image[(int) at + want.length] == 0;
+        return image.get(ValueLayout.JAVA_BYTE, at + want.length) == 0;
     }
 }

@@ -8,6 +8,8 @@ import io.jvmm.core.memory.GuestRegion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
@@ -36,6 +38,15 @@ public final class LinuxLoader {
      * boot vCPU's state. Every problem with the inputs is a {@link BootException}.
      */
     public static BootResult load(GuestMemory memory, BootConfig config) {
+        try {
+            return loadImage(memory, config);
+        } catch (InternalError e) {
+            // What a copy from a mapped file that shrank after it was mapped raises (SIGBUS on the missing pages).
+            throw new BootException("kernel or initrd file changed while it was being loaded (truncated?): " + e.getMessage(), e);
+        }
+    }
+
+    private static BootResult loadImage(GuestMemory memory, BootConfig config) {
         long ramEnd = lowRamEnd(memory);
         List<E820.Entry> e820 = E820.build(memory);
         if (ElfKernel.hasMagic(config.kernel())) {
@@ -43,13 +54,13 @@ public final class LinuxLoader {
         }
         if (!isBzImage(config.kernel())) {
             throw new BootException("kernel: neither an ELF vmlinux (no \\x7fELF magic) nor a bzImage (no HdrS"
-                    + " magic at 0x202); " + config.kernel().length + " bytes");
+                    + " magic at 0x202); " + config.kernel().byteSize() + " bytes");
         }
         return loadBzImage(memory, config, ramEnd, e820);
     }
 
     private static BootResult loadElf(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
-        byte[] image = config.kernel();
+        MemorySegment image = config.kernel();
         GuestAddress cmdline = BootLayout.CMDLINE_START;
         ElfKernel elf = ElfKernel.parse(image);
         elf.load(memory, image, ramEnd);
@@ -68,10 +79,10 @@ public final class LinuxLoader {
     }
 
     private static BootResult loadBzImage(GuestMemory memory, BootConfig config, long ramEnd, List<E820.Entry> e820) {
-        byte[] image = config.kernel();
+        MemorySegment image = config.kernel();
         GuestAddress cmdline = BootLayout.CMDLINE_START;
         SetupHeader header = SetupHeader.parse(image);
-        BzImage bz = BzImage.place(header, image.length, ramEnd);
+        BzImage bz = BzImage.place(header, image.byteSize(), ramEnd);
         bz.load(memory, image);
         Initrd initrd = Initrd.place(memory, config.initrd(), bz.end(), ramEnd, header.initrdAddrMax());
         memory.write(cmdline, KernelCmdline.encode(config.cmdline(), header.cmdlineSize()));
@@ -101,10 +112,12 @@ public final class LinuxLoader {
     }
 
     /** True when {@code image} has the "HdrS" magic where a bzImage's setup header has it. */
-    public static boolean isBzImage(byte[] image) {
-        return image.length >= SetupHeader.OFF_HEADER + 4
-                && image[SetupHeader.OFF_HEADER] == 'H' && image[SetupHeader.OFF_HEADER + 1] == 'd'
-                && image[SetupHeader.OFF_HEADER + 2] == 'r' && image[SetupHeader.OFF_HEADER + 3] == 'S';
+    public static boolean isBzImage(MemorySegment image) {
+        return image.byteSize() >= SetupHeader.OFF_HEADER + 4
+                && image.get(ValueLayout.JAVA_BYTE, SetupHeader.OFF_HEADER) == 'H'
+                && image.get(ValueLayout.JAVA_BYTE, SetupHeader.OFF_HEADER + 1) == 'd'
+                && image.get(ValueLayout.JAVA_BYTE, SetupHeader.OFF_HEADER + 2) == 'r'
+                && image.get(ValueLayout.JAVA_BYTE, SetupHeader.OFF_HEADER + 3) == 'S';
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.jvmm.boot;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The bzImage real-mode setup header (Documentation/arch/x86/boot.rst, "THE REAL-MODE KERNEL HEADER";
  * {@code struct setup_header} in arch/x86/include/uapi/asm/bootparam.h), parsed and validated.
@@ -7,6 +9,7 @@ package io.jvmm.boot;
  *
  * <pre>
  *  0x1f1 setup_sects  u8     0x214 code32_start   u32    0x236 xloadflags      u16
+ *  0x1f4 syssize      u32
  *  0x1fe boot_flag    u16    0x218 ramdisk_image  u32    0x238 cmdline_size    u32
  *  0x200 jump         u16    0x21c ramdisk_size   u32    0x258 pref_address    u64
  *  0x202 header "HdrS" u32   0x228 cmd_line_ptr   u32    0x260 init_size       u32
@@ -24,6 +27,7 @@ public record SetupHeader(
 
     public static final int SETUP_HEADER_OFFSET = 0x1f1;
     public static final int OFF_SETUP_SECTS = 0x1f1;
+    public static final int OFF_SYSSIZE = 0x1f4;
     public static final int OFF_BOOT_FLAG = 0x1fe;
     public static final int OFF_JUMP = 0x200;
     public static final int OFF_HEADER = 0x202;
@@ -64,8 +68,13 @@ public record SetupHeader(
 
     private static final String KIND = "bzImage";
 
-    /** Parses and validates the header of {@code image}; every problem is a {@link BootException}. */
+    /** {@link #parse(MemorySegment)} of an image held in a heap array. */
     public static SetupHeader parse(byte[] image) {
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /** Parses and validates the header of {@code image}; every problem is a {@link BootException}. */
+    public static SetupHeader parse(MemorySegment image) {
         ImageBytes in = new ImageBytes(KIND, image);
         int bootFlag = in.u16(OFF_BOOT_FLAG, "boot_flag");
         long magic = in.u32(OFF_HEADER, "header");
@@ -105,10 +114,17 @@ public record SetupHeader(
                 in.u32(OFF_CODE32_START, "code32_start"), in.u32(OFF_INITRD_ADDR_MAX, "initrd_addr_max"),
                 kernelAlignment, in.u8(OFF_RELOCATABLE_KERNEL, "relocatable_kernel") != 0, xloadflags,
                 cmdlineSize, in.u64(OFF_PREF_ADDRESS, "pref_address"), initSize, headerEnd);
-        long pmSize = (long) image.length - header.setupSize();
+        long pmSize = in.length() - header.setupSize();
         if (pmSize <= 0) {
             throw in.error("truncated: setup_sects = " + setupSects + " puts the protected-mode kernel at offset 0x"
-                    + Long.toHexString(header.setupSize()) + " but the file is " + image.length + " bytes");
+                    + Long.toHexString(header.setupSize()) + " but the file is " + in.length() + " bytes");
+        }
+        // syssize (protocol 2.04+: u32) is the protected-mode code's size in 16-byte paragraphs: a shorter file was
+        // cut off (0 means the builder did not say).
+        long syssize = in.u32(OFF_SYSSIZE, "syssize");
+        if (pmSize < syssize * 16) {
+            throw in.error(String.format("truncated: syssize says 0x%x bytes of protected-mode kernel, the file has 0x%x",
+                    syssize * 16, pmSize));
         }
         if (initSize < pmSize) {
             throw in.error(String.format("init_size 0x%x is smaller than the protected-mode kernel (0x%x bytes)",

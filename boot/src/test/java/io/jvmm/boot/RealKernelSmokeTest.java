@@ -1,5 +1,7 @@
 package io.jvmm.boot;
 
+import io.jvmm.core.memory.GuestAddress;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -47,8 +49,8 @@ class RealKernelSmokeTest {
     }
 
     private static void load(Path kernel) {
-        try (TestMemory t = TestMemory.machine(512L << 20)) {
-            BootConfig config = BootConfig.fromFiles(kernel, null, KernelCmdline.defaults().toString(), 2);
+        try (TestMemory t = TestMemory.machine(512L << 20); BootFiles files = BootFiles.open(kernel, null, null, 0)) {
+            BootConfig config = new BootConfig(files.kernel(), null, KernelCmdline.defaults().toString(), 2);
             BootResult r = LinuxLoader.load(t.memory, config);
             System.out.println(kernel + ": " + r.summary());
             assertTrue(r.kernelStart().value() >= 0x100000);
@@ -57,6 +59,11 @@ class RealKernelSmokeTest {
             } else {
                 assertTrue(r.bootCpu().rip() >= r.kernelStart().value() && r.bootCpu().rip() < r.kernelEnd().value(),
                         "entry inside the kernel");
+                // Every PT_LOAD segment went from the mapped file into guest RAM byte for byte.
+                for (ElfKernel.LoadSegment seg : ElfKernel.parse(files.kernel()).segments()) {
+                    assertEquals(-1, t.memory.slice(GuestAddress.of(seg.paddr()), seg.filesz())
+                            .mismatch(files.kernel().asSlice(seg.offset(), seg.filesz())), "segment at " + seg.paddr());
+                }
             }
         }
     }

@@ -22,6 +22,7 @@ final class TestImages {
         int setupSize = (SETUP_SECTS + 1) * 512;
         ByteBuffer b = ByteBuffer.allocate(setupSize + PM_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.put(0x1f1, (byte) SETUP_SECTS);
+        b.putInt(0x1f4, PM_SIZE / 16); // syssize, in 16-byte paragraphs
         b.putShort(0x1fe, (short) 0xaa55);
         b.put(0x200, (byte) 0xeb).put(0x201, (byte) (0x26c - 0x202));
         b.putInt(0x202, 0x5372_6448); // "HdrS"

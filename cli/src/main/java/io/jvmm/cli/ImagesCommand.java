@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 public final class ImagesCommand implements Runnable {
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        // The generated model (as Main uses), not picocli's reflection over this class.
+        new picocli.CommandLine(ImagesCommandModel.spec(new ImagesCommand())).usage(System.out);
     }
 
     @Command(name = "build", mixinStandardHelpOptions = true,

@@ -1,6 +1,8 @@
 package io.jvmm.cli;
 
+import io.jvmm.machine.Hypervisor;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,27 +14,35 @@ import java.util.function.Supplier;
  * Entry point of the {@code jvmm} command. Logs go to stderr (WARN by default, {@code -v} INFO,
  * {@code -vv} DEBUG with stack traces); guest console output goes to stdout.
  *
- * <p>picocli builds a command's model by reflection over its annotations, which is a large part of a cold
- * start; so only the subcommand named on the command line is added (all of them when none is named, for
- * the usage message, {@code help} and the error that lists the known commands).
+ * <p>picocli would build each command's model by reflection over its annotations (through JDK annotation
+ * proxies, which the AOT cache cannot hold), the largest part of a cold start. The models are instead built by
+ * code generated at compile time ({@code RunCommandModel} and the like, written by module picocli-model's
+ * annotation processor; {@code CommandModelTest} proves them equal to picocli's reflection). And only the
+ * subcommand named on the command line is added (all of them when none is named, for the usage message,
+ * {@code help} and the error that lists the known commands).
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A virtual machine monitor for Linux/KVM.")
 public final class Main implements Runnable {
-    /** The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+    /**
+     * The subcommands, in the order the usage message lists them; the keys are their {@code @Command} names. Each
+     * supplies its generated model (a {@code CommandSpec}); {@code help} is {@link HelpSubcommand}, picocli's help
+     * command declared here so that its model is generated too.
+     */
+    static final Map<String, Supplier<CommandSpec>> SUBCOMMANDS = new LinkedHashMap<>();
 
     static {
-        SUBCOMMANDS.put("run", RunCommand::new);
-        SUBCOMMANDS.put("serve", io.jvmm.cli.api.ServeCommand::new);
-        SUBCOMMANDS.put("images", ImagesCommand::new);
-        SUBCOMMANDS.put("snapshot", SnapshotCommand::new);
-        SUBCOMMANDS.put("jail", JailCommand::new);
-        SUBCOMMANDS.put("jail-init", JailInitCommand::new);                         // hidden: a step of jvmm jail
-        SUBCOMMANDS.put("jail-probe", JailProbeCommand::new);                       // hidden: tests of jvmm jail
-        SUBCOMMANDS.put("bench", io.jvmm.cli.bench.BenchCommand::new);
-        SUBCOMMANDS.put("bench-clones", io.jvmm.cli.bench.CloneHostCommand::new);   // hidden: jvmm bench --density
-        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+        SUBCOMMANDS.put("run", () -> RunCommandModel.spec(new RunCommand()));
+        SUBCOMMANDS.put("serve", () -> io.jvmm.cli.api.ServeCommandModel.spec(new io.jvmm.cli.api.ServeCommand()));
+        SUBCOMMANDS.put("images", () -> ImagesCommandModel.spec(new ImagesCommand()));
+        SUBCOMMANDS.put("snapshot", () -> SnapshotCommandModel.spec(new SnapshotCommand()));
+        SUBCOMMANDS.put("jail", () -> JailCommandModel.spec(new JailCommand()));
+        SUBCOMMANDS.put("jail-init", () -> JailInitCommandModel.spec(new JailInitCommand()));   // hidden: a step of jvmm jail
+        SUBCOMMANDS.put("jail-probe", () -> JailProbeCommandModel.spec(new JailProbeCommand())); // hidden: tests of jvmm jail
+        SUBCOMMANDS.put("bench", () -> io.jvmm.cli.bench.BenchCommandModel.spec(new io.jvmm.cli.bench.BenchCommand()));
+        SUBCOMMANDS.put("bench-clones", // hidden: jvmm bench --density
+                () -> io.jvmm.cli.bench.CloneHostCommandModel.spec(new io.jvmm.cli.bench.CloneHostCommand()));
+        SUBCOMMANDS.put("help", () -> HelpSubcommandModel.spec(new HelpSubcommand()));
     }
 
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",
@@ -47,6 +57,10 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the process exit status (for tests and the launcher). */
     public static int run(String... args) {
+        if ("run".equals(subcommandNamed(args))) {
+            // Link the native calls while picocli and logging start up (measured in docs/benchmarks.md).
+            Thread.ofPlatform().name("native-link").daemon(true).start(Hypervisor::linkNativeCalls);
+        }
         CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(ErrorHandler::parameterError);
@@ -55,14 +69,8 @@ public final class Main implements Runnable {
 
     /** The command line with the subcommand {@code args} names, or with all of them. */
     static CommandLine commandLine(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        String named = null;
-        for (String a : args) {
-            if (!a.startsWith("-")) {   // the first word that is not an option of jvmm itself (-v, -h, -V)
-                named = a;
-                break;
-            }
-        }
+        CommandLine cl = new CommandLine(MainModel.spec(new Main()));
+        String named = subcommandNamed(args);
         if (named != null && !named.equals("help") && SUBCOMMANDS.containsKey(named)) {
             cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
         } else {
@@ -74,6 +82,16 @@ public final class Main implements Runnable {
             jail.setStopAtPositional(true);
         }
         return cl;
+    }
+
+    /** The first word that is not an option of jvmm itself (-v, -h, -V): the subcommand, or null. */
+    private static String subcommandNamed(String... args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
     }
 
     @Override

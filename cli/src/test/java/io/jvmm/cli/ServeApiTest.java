@@ -109,6 +109,47 @@ class ServeApiTest {
     }
 
     @Test
+    void sigtermStopsTheRunningVmRemovesTheSocketAndWritesMetrics() throws Exception {
+        assumeKvm();
+        Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
+        Path metrics = dir.resolve("metrics.json");
+        Path sock = serve("--metrics-path", metrics.toString());
+        ok(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"" + spin + "\", \"jvmm_kernel_format\": \"raw\"}");
+        ok(sock, "PUT", "/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 16}");
+        ok(sock, "PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertTrue(UnixHttp.call(sock, "GET", "/", null).body().contains("\"state\":\"Running\""));
+        int before = Files.readAllLines(metrics).size();
+        process.destroy();   // SIGTERM: the shutdown hook does the orderly end, not the main thread
+        assertEquals(143, awaitExit(), read("err"));
+        assertFalse(Files.exists(sock), "the socket is removed on SIGTERM");
+        List<String> lines = Files.readAllLines(metrics);
+        assertTrue(lines.size() > before, "a metrics line written at the SIGTERM exit: " + lines);
+        assertTrue(lines.getLast().contains("\"jvmm\""), lines.getLast());
+    }
+
+    @Test
+    void sigtermWithoutTheApiStopsTheVmAndWritesMetrics() throws Exception {
+        assumeKvm();
+        Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);
+        Path metrics = dir.resolve("metrics.json");
+        Path config = Files.writeString(dir.resolve("vm.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + spin
+                + "\", \"jvmm_kernel_format\": \"raw\"}, \"metrics\": {\"metrics_path\": \"" + metrics + "\"}}");
+        process = new ProcessBuilder(JvmmProcess.command("serve", "--no-api", "--config-file", config.toString()))
+                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!read("out").equals("hi\n")) {
+            assertTrue(process.isAlive() && System.nanoTime() < deadline, () -> "the guest printed no 'hi'; stderr: " + read("err"));
+            Thread.sleep(10);
+        }
+        process.destroy();   // SIGTERM
+        assertEquals(143, awaitExit(), read("err"));
+        List<String> lines = Files.readAllLines(metrics);
+        assertFalse(lines.isEmpty(), "a metrics line written at the SIGTERM exit");
+        var jvmm = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(lines.getLast()).get("jvmm");
+        assertEquals(3, jvmm.get("serial").get("output_bytes").asLong(), jvmm.toString());
+    }
+
+    @Test
     void pauseResumeLoadAndCtrlAltDel() throws Exception {
         assumeKvm();
         Path spin = Files.write(dir.resolve("spin.bin"), HI_SPIN);

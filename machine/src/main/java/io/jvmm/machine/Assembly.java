@@ -20,6 +20,7 @@ import io.jvmm.devices.legacy.SerialState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.foreign.MemorySegment;
 import java.util.function.Consumer;
 
 /**
@@ -49,12 +50,12 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
     /**
      * Puts the devices {@code spec} asks for on {@code wiring} and loads the guest into its memory.
      *
-     * @param kernel  the kernel image's bytes (a flat binary for RAW)
-     * @param initrd  the initrd's bytes, or null
+     * @param kernel  the kernel image (a flat binary for RAW), mapped: loaded straight from the file
+     * @param initrd  the initrd, or null
      * @param irqchip whether the VM has an in-kernel interrupt controller (else devices get no interrupt)
      * @param stop    ends the machine (the i8042's reset line)
      */
-    static Assembly assemble(VmWiring wiring, MachineSpec spec, byte[] kernel, byte[] initrd, boolean irqchip,
+    static Assembly assemble(VmWiring wiring, MachineSpec spec, MemorySegment kernel, MemorySegment initrd, boolean irqchip,
                              ConsoleWatcher console, BootTimer bootTimer, Consumer<MachineExit> stop) {
         Legacy legacy = wireLegacy(wiring, irqchip, console, bootTimer, stop, null, null);
         Serial serial = legacy.serial();
@@ -133,10 +134,10 @@ record Assembly(Serial serial, I8042 i8042, ConsoleWatcher console, BootTimer bo
         return new Legacy(serial, i8042, com1);
     }
 
-    private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, byte[] binary) {
+    private static VcpuInitializer.BootCpu loadRaw(GuestMemory memory, MachineSpec.RawEntry entry, MemorySegment binary) {
         GuestAddress at = GuestAddress.of(entry.address());
-        if (!memory.contains(at, Math.max(1, binary.length))) {
-            throw new IllegalArgumentException("kernel: " + binary.length + " bytes at " + at
+        if (!memory.contains(at, Math.max(1, binary.byteSize()))) {
+            throw new IllegalArgumentException("kernel: " + binary.byteSize() + " bytes at " + at
                     + " do not fit in guest memory (" + MachineSpec.describeSize(memory.totalSize()) + ")");
         }
         memory.write(at, binary);

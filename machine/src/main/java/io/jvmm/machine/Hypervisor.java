@@ -41,6 +41,16 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Links jvmm's native calls now, on the calling thread. The first system call of a process spins the
+     * JDK's downcall stub (tens of ms in a cold JVM); a front end may call this on a thread of its own at start,
+     * so that the link overlaps its option parsing instead of delaying {@link #open}. Harmless to call again
+     * or concurrently (the link is made once).
+     */
+    public static void linkNativeCalls() {
+        io.jvmm.core.sys.Sys.getpid();
+    }
+
     /** The most vCPUs one VM may have on this host (KVM_CAP_MAX_VCPUS), or 0 when KVM does not say. */
     public int maxVcpus() {
         return kvm.checkExtension(KvmIoctls.KVM_CAP_MAX_VCPUS);

@@ -1,6 +1,7 @@
 package io.jvmm.machine;
 
-import io.jvmm.boot.InitrdInflater;
+import io.jvmm.boot.BootFiles;
+import io.jvmm.boot.InitrdCache;
 import io.jvmm.boot.cpu.CpuProfile;
 import io.jvmm.boot.cpu.CpuidEntry;
 import io.jvmm.core.kvm.Kvm;
@@ -32,6 +33,7 @@ import io.jvmm.machine.snapshot.VmState;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +85,8 @@ public final class Machine implements AutoCloseable {
     private final AtomicBoolean exitReported = new AtomicBoolean();
     /** The emulating-host warning is logged once per process; later machines log it at INFO. */
     private static final AtomicBoolean PROFILE_WARNED = new AtomicBoolean();
+    /** Where gzip initrds inflated on emulating hosts are kept (see {@link InitrdCache}). */
+    private static final Path INITRD_CACHE = InitrdCache.defaultDirectory();
 
     private final IoEventLoop io;
     private volatile ExitTrace exitTrace; // set by start() in summary mode
@@ -119,6 +123,7 @@ public final class Machine implements AutoCloseable {
      * @throws IllegalArgumentException when a file or device the spec names cannot be used now (a disk
      *     that cannot be opened, a raw binary too large for guest memory); {@code BootException} when the
      *     kernel or initrd cannot be loaded, {@code GuestMemoryException} when guest RAM is too small for them
+     *     (or one of their files shrank while it was being loaded)
      */
     public static Machine build(Hypervisor hypervisor, MachineSpec spec, OutputStream consoleOut, long processStartNanos)
             throws IOException {
@@ -132,20 +137,23 @@ public final class Machine implements AutoCloseable {
     private static Machine build(Kvm kvm, MachineSpec spec, OutputStream consoleOut, long processStartNanos)
             throws IOException {
         long buildStart = System.nanoTime();
+        checkFile(spec.kernel(), "kernel");
+        if (spec.initrd() != null) {
+            checkFile(spec.initrd(), "initrd");
+        }
+        // Mapped for the build only: the loader copies from the page cache straight into guest RAM. On emulating
+        // hosts a gzip initrd is inflated once on the host and kept (the guest's own gunzip is the biggest single
+        // cost of an emulated boot, see InitrdInflater).
+        InitrdCache inflate = spec.cpuProfile().emulating() ? new InitrdCache(INITRD_CACHE) : null;
+        try (BootFiles files = BootFiles.open(spec.kernel(), spec.initrd(), inflate, spec.memoryBytes() / 2)) {
+            return build(kvm, spec, consoleOut, processStartNanos, buildStart, files.kernel(), files.initrd());
+        }
+    }
+
+    private static Machine build(Kvm kvm, MachineSpec spec, OutputStream consoleOut, long processStartNanos,
+                                 long buildStart, MemorySegment kernel, MemorySegment initrd) throws IOException {
         CpuProfile profile = spec.cpuProfile();
         boolean raw = spec.format() == MachineSpec.KernelFormat.RAW;
-        byte[] kernel = readFile(spec.kernel(), "kernel");
-        byte[] initrd = spec.initrd() != null ? readFile(spec.initrd(), "initrd") : null;
-        if (initrd != null && profile.emulating()) {
-            // The guest's own gunzip is the biggest single cost of an emulated boot (see InitrdInflater).
-            byte[] inflated = InitrdInflater.inflate(initrd, spec.memoryBytes() / 2);
-            if (inflated != initrd) {
-                LOG.info("initrd: gzip inflated on the host ({} -> {} bytes) so the emulated guest kernel need not",
-                        initrd.length, inflated.length);
-                initrd = inflated;
-            }
-        }
-
         // Raw test binaries end with HLT, which must exit to us: no in-kernel irqchip for them, unless
         // they have virtio devices, whose interrupts are irqfds into it (KVM_IRQFD needs an irqchip); their
         // HLT then waits for an interrupt, as on hardware, until the machine is stopped.
@@ -193,25 +201,13 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private static byte[] readFile(java.nio.file.Path p, String what) throws IOException {
+    private static void checkFile(java.nio.file.Path p, String what) {
         // The spec checked the file; it may have gone since.
         if (!Files.isRegularFile(p)) {
             throw new IllegalArgumentException(what + ": " + p + ": no such file");
         }
         if (!Files.isReadable(p)) {
             throw new IllegalArgumentException(what + ": " + p + ": permission denied");
-        }
-        // Mapped and copied, not Files.readAllBytes: that reads through a temporary direct buffer the size of
-        // the file, which the JDK then keeps cached for the thread (17 MiB of native memory for a vmlinux,
-        // for as long as the VMM runs). The mapping is gone when the arena closes.
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p);
-             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            long size = ch.size();
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException(what + ": " + p + ": " + size + " bytes is larger than jvmm can load (2 GiB)");
-            }
-            return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size, arena)
-                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         }
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ class AssemblyTest {
     }
 
     private Assembly assemble(MachineSpec spec, boolean irqchip, MachineListener listener) throws Exception {
-        byte[] kernel = Files.readAllBytes(spec.kernel());
+        MemorySegment kernel = MemorySegment.ofArray(Files.readAllBytes(spec.kernel()));
         assembly = Assembly.assemble(wiring, spec, kernel, null, irqchip, new ConsoleWatcher(consoleOut, listener),
                 new BootTimer(0, 0, System::nanoTime), stops::add);
         return assembly;

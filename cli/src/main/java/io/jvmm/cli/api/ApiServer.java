@@ -33,8 +33,19 @@ final class ApiServer implements AutoCloseable {
         this.server = server;
     }
 
+    /**
+     * Jetty's {@code MemoryUtils} asks the platform MBean server for {@code UseCompressedOops} unless this
+     * property is set: that starts JMX, which cost ~130 ms of CPU (a fifth of the start) in {@code jvmm serve}.
+     * The value only sizes padding against false sharing: a 64-byte cache line of 4-byte compressed references,
+     * as jvmm's small serial-GC heaps always have.
+     */
+    static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
     /** Listens on {@code socket} (which must not exist) and answers with {@code vmm}. */
     static ApiServer start(Path socket, Vmm vmm) throws Exception {
+        if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+            System.setProperty(REFERENCES_PER_CACHE_LINE, "16");
+        }
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName("vmm-api");
         Server server = new Server(threads);

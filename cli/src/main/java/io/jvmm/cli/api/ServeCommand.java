@@ -106,18 +106,18 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new UserError("--metrics-path " + metricsPath + ": " + ApiValidation.JSON.readTree(r.json()).path("fault_message").asText());
             }
         }
-        ApiServer server = null;
-        Thread hook = null;
+        Shutdown shutdown = new Shutdown(vmm);
+        // On SIGTERM/SIGINT the finally below may not run to its end: the hook stops the machine and does the
+        // same orderly shutdown (API server stopped, socket removed, metrics written), with or without the API.
+        Thread hook = new Thread(() -> {
+            vmm.stop(MachineExit.failure("jvmm serve was terminated"));
+            shutdown.run();
+        }, "vmm-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             if (!noApi) {
-                // On SIGTERM/SIGINT the finally below does not run: the hook removes the socket.
-                hook = new Thread(() -> {
-                    vmm.stop(MachineExit.failure("jvmm serve was terminated"));
-                    deleteSocket();
-                }, "vmm-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
                 try {
-                    server = ApiServer.start(apiSock, vmm);
+                    shutdown.server(ApiServer.start(apiSock, vmm));
                 } catch (Exception e) {
                     throw new UserError("--api-sock " + apiSock + ": cannot listen (" + e.getMessage() + ")", 1);
                 }
@@ -139,6 +139,43 @@ public final class ServeCommand implements Callable<Integer> {
             }
             return exit.status();
         } finally {
+            shutdown.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or ran
+            }
+        }
+    }
+
+    /**
+     * The end of {@code jvmm serve}, once, from whichever comes first: the main thread after the machine ended,
+     * or the shutdown hook on SIGTERM/SIGINT (the other caller waits for it to finish). The API server is
+     * stopped, not left to the JVM's exit: the JVM waits up to 300 ms at exit (UserThreadWaitAttemptsAtExit)
+     * for threads blocked in native code, and Jetty's acceptor and selector threads are.
+     */
+    private final class Shutdown {
+        private final Vmm vmm;
+        private ApiServer server;
+        private boolean done;
+
+        Shutdown(Vmm vmm) {
+            this.vmm = vmm;
+        }
+
+        synchronized void server(ApiServer s) {
+            server = s;
+            if (done) {
+                // SIGTERM came while the server started: stop it too (its connector removes the socket file)
+                s.close();
+            }
+        }
+
+        synchronized void run() {
+            if (done) {
+                return;
+            }
+            done = true;
             if (server != null) {
                 server.close();
             }
@@ -146,13 +183,6 @@ public final class ServeCommand implements Callable<Integer> {
                 deleteSocket();
             }
             vmm.close();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or ran
-                }
-            }
         }
     }
 

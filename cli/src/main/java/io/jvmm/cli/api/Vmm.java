@@ -104,7 +104,7 @@ final class Vmm {
             throw new ApiException("Invalid request: no resource " + path + ".");
         }
         return switch (method + " " + resource + (sub == null ? "" : "/*")) {
-            case "GET " -> json(new InstanceInfo(APP_NAME, id, stateName(), version));
+            case "GET " -> new Reply(200, new InstanceInfo(APP_NAME, id, stateName(), version).json());
             case "GET version" -> json(new Version(version));
             case "GET vm/*" -> {
                 if (!sub.equals("config")) {

@@ -93,6 +93,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--density-memory", paramLabel = "SIZE", description = "Host memory for the computed density figure (default: this host's MemTotal).")
     String densityMemory;
 
+    @Option(names = "--per-vm", paramLabel = "K", defaultValue = "4", description = "VMs built and held (started paused) "
+            + "in this JVM to measure the VMM memory each additional VM costs beyond its guest pages (0: skip). Default: ${DEFAULT-VALUE}.")
+    int perVm;
+
     @Option(names = "--exit-path", paramLabel = "N", defaultValue = "100000", description = "Port-I/O exits for the exit-path figure (0: skip). Default: ${DEFAULT-VALUE}.")
     int exitPathExits;
 
@@ -237,6 +241,11 @@ public final class BenchCommand implements Callable<Integer> {
                 densityResults.add(d.run(id));
             }
         }
+        Map<String, Object> perVmMemory = null;
+        if (perVm > 0) {
+            settings.put("perVm", perVm);
+            perVmMemory = PerVmMemory.measure(setup, perVm, progress);
+        }
         Map<String, Object> exitPath = null;
         if (exitPathExits > 0) {
             StringBuilder why = new StringBuilder();
@@ -254,7 +263,7 @@ public final class BenchCommand implements Callable<Integer> {
             exitPath = ExitPathFigure.measure(exitPathExits, Math.max(1, Math.min(measuredRuns, 3)), probe, why.toString(),
                     exitPathSeccomp, progress);
         }
-        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB, densityResults);
+        BenchResult result = new BenchResult(host, settings, results, exitPath, densityKiB, densityResults, perVmMemory);
 
         System.out.print(Reports.table(result));
         System.out.flush();

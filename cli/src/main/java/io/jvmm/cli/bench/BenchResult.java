@@ -15,14 +15,16 @@ import java.util.function.Function;
  * @param exitPath       the port-I/O exit figures, or null when not measured
  * @param densityMemKiB  host memory the (computed, footnote) density figure is computed for
  * @param density        measured density, one entry per {@code --density-systems} system (empty without --density)
+ * @param perVm          the memory of additional VMs in one JVM ({@link PerVmMemory}), or null when not measured
  */
 public record BenchResult(Map<String, Object> host, Map<String, Object> settings, List<SystemResult> systems,
-                          Map<String, Object> exitPath, long densityMemKiB, List<DensityBench.Result> density) {
+                          Map<String, Object> exitPath, long densityMemKiB, List<DensityBench.Result> density,
+                          Map<String, Object> perVm) {
 
-    /** A result without a measured density ({@code --density} not given). */
+    /** A result without a measured density ({@code --density} not given) or per-VM memory. */
     public BenchResult(Map<String, Object> host, Map<String, Object> settings, List<SystemResult> systems,
                        Map<String, Object> exitPath, long densityMemKiB) {
-        this(host, settings, systems, exitPath, densityMemKiB, List.of());
+        this(host, settings, systems, exitPath, densityMemKiB, List.of(), null);
     }
 
     /**
@@ -69,6 +71,21 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
 
         public Stats bootTimer() {
             return stat(s -> s.events().get("boot-timer"));
+        }
+
+        /** CPU of an API server up to its first answer, over the measured runs; null for systems without an API. */
+        public Stats cpuToFirstAnswer() {
+            return stat(Sample::cpuToFirstAnswerMs);
+        }
+
+        /** The median over the measured runs of each run's median API latency; null without API requests. */
+        public Stats apiLatencyMedian() {
+            return stat(s -> s.apiLatency() == null ? null : s.apiLatency().medianMs());
+        }
+
+        /** The median over the measured runs of each run's p99 API latency; null without API requests. */
+        public Stats apiLatencyP99() {
+            return stat(s -> s.apiLatency() == null ? null : s.apiLatency().p99Ms());
         }
 
         public Stats cpu() {
@@ -143,6 +160,8 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         g.put("clonesPerGiBOverCrunPerGiBByCgroupPeaks", cgc == null || crc == null || crc == 0 ? null : cgc / crc);
         g.put("idleCpuPercentPerVm", clones == null ? null : clones.idleCpuPercentPerInstance());
         g.put("idleCpuPercentPerVmGoal", 1.0);
+        g.put("perVmBeyondGuestKiB", perVm == null ? null : perVm.get("perVmKiB"));
+        g.put("perVmBeyondGuestGoalKiB", 2048.0);
         return g;
     }
 

@@ -35,6 +35,9 @@ final class Reports {
             sum.put("totalMs", map(s.total()));
             sum.put("bootTimerMs", map(s.bootTimer()));
             sum.put("cpuMs", map(s.cpu()));
+            sum.put("cpuToFirstAnswerMs", map(s.cpuToFirstAnswer()));
+            sum.put("apiLatencyMedianMs", map(s.apiLatencyMedian()));
+            sum.put("apiLatencyP99Ms", map(s.apiLatencyP99()));
             Map<String, Object> mem = new LinkedHashMap<>();
             mem.put("vmmRssKiB", map(s.memory(Sample.Memory::vmmRssKiB)));
             mem.put("guestTouchedKiB", map(s.memory(Sample.Memory::guestTouchedKiB)));
@@ -54,6 +57,7 @@ final class Reports {
         m.put("systems", systems);
         m.put("density", r.density().stream().map(d -> (Object) d.toMap()).toList());
         m.put("exitPath", r.exitPath());
+        m.put("perVm", r.perVm());
         m.put("goals", r.goals());
         return m;
     }
@@ -135,12 +139,25 @@ final class Reports {
             List<String> parts = new ArrayList<>();
             s.phaseStats().forEach((k, v) -> parts.add(k + " " + spread(v)));
             sb.append("  ").append(s.id()).append(": ").append(String.join(" | ", parts)).append('\n');
+            if (s.cpuToFirstAnswer() != null) {
+                sb.append("  ").append(s.id()).append(": CPU (user + system, all threads) to first GET / answered ")
+                        .append(spread(s.cpuToFirstAnswer())).append('\n');
+            }
+            if (s.apiLatencyMedian() != null) {
+                int n = s.measured().stream().filter(x -> x.apiLatency() != null).findFirst().orElseThrow().apiLatency().n();
+                sb.append("  ").append(s.id()).append(": GET / latency on the started server (").append(n)
+                        .append(" requests per run): median ").append(spread(s.apiLatencyMedian()))
+                        .append(" | p99 ").append(spread(s.apiLatencyP99())).append('\n');
+            }
         }
         if (!r.density().isEmpty()) {
             sb.append(densityTable(r));
         }
         if (r.exitPath() != null) {
             sb.append("\nexit path (port-I/O exits from a ring-3 loop): ").append(r.exitPath().get("summary")).append('\n');
+        }
+        if (r.perVm() != null) {
+            sb.append("\nper-VM memory: ").append(r.perVm().get("summary")).append('\n');
         }
         Map<String, Object> g = r.goals();
         sb.append("\ngoals (ratios of medians from this run):\n");
@@ -165,6 +182,9 @@ final class Reports {
         sb.append(goal("  clones per GiB / crun containers per GiB (cgroup peaks)", g.get("clonesPerGiBOverCrunPerGiBByCgroupPeaks"), ">= 0.5"));
         sb.append(g.get("idleCpuPercentPerVm") == null ? "  idle CPU per jvmm VM: not measured\n"
                 : String.format(Locale.ROOT, "  idle CPU per jvmm VM (clones): %.2f %% of a core (goal <= 1 %%)%n", (Double) g.get("idleCpuPercentPerVm")));
+        sb.append(g.get("perVmBeyondGuestKiB") == null ? "  each additional VM in one JVM, VMM memory beyond its guest pages: not measured\n"
+                : String.format(Locale.ROOT, "  each additional VM in one JVM, VMM memory beyond its guest pages: %s (goal <= 2 MiB)%n",
+                        kib((Double) g.get("perVmBeyondGuestKiB"))));
         sb.append("footnote: 'fit in' is computed, not measured: host memory / median per-instance memory (VMM RSS + guest "
                 + "touched, or the container's cgroup peak); it ignores sharing and the host kernel's overhead"
                 + (r.density().isEmpty() ? " (measure it with --density).\n" : "; the measured density is above.\n"));

@@ -13,8 +13,17 @@ import java.util.Map;
  * @param cpuMs   host CPU time (user + system) of the whole run, ms; null if unknown
  * @param memory  memory readings; null if none
  * @param status  exit status of the run (0 = the guest or container ended normally)
+ * @param cpuToFirstAnswerMs  CPU time (user + system, all threads) of an API server up to its first answer, ms;
+ *                            null for systems without an API
+ * @param apiLatency          latency of the requests sent to a started API server; null without them
  */
-public record Sample(int run, boolean warmup, Map<String, Double> events, Double cpuMs, Memory memory, int status) {
+public record Sample(int run, boolean warmup, Map<String, Double> events, Double cpuMs, Memory memory, int status,
+                     Double cpuToFirstAnswerMs, Latency apiLatency) {
+
+    /** A run of a system without an API (no first answer, no latency). */
+    public Sample(int run, boolean warmup, Map<String, Double> events, Double cpuMs, Memory memory, int status) {
+        this(run, warmup, events, cpuMs, memory, status, null, null);
+    }
 
     /**
      * Phase boundaries in time order, and the name of the phase that ends at each. A system records the
@@ -22,7 +31,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
      * not a boundary.
      */
     static final List<String> EVENT_ORDER = List.of("build-start", "first-run", "first-exit", "first-output", "init-ready",
-            "reply", "api-answer", "guest-exit", "exit");
+            "reply", "api-answer", "sigterm", "guest-exit", "exit");
     static final Map<String, String> PHASE_NAMES = Map.of(
             "build-start", "JVM start + setup",
             "first-run", "VM build",
@@ -31,6 +40,7 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
             "init-ready", "to /init ready",
             "reply", "to reply to a typed command",
             "api-answer", "to first GET / answered",
+            "sigterm", "latency GETs, to SIGTERM",
             "guest-exit", "to guest exit (poweroff)",
             "exit", "to process exit");
     /** The phase of a run that records nothing but its end. */
@@ -52,6 +62,35 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
             m.put("guestTouchedKiB", guestTouchedKiB);
             m.put("cgroupPeakKiB", cgroupPeakKiB);
             m.put("perInstanceKiB", perInstanceKiB());
+            return m;
+        }
+    }
+
+    /**
+     * Latency of requests to a started server (ms from connect to the whole answer read), over {@code n}
+     * requests; p99 is the nearest rank, as {@link Stats}'s p90.
+     */
+    public record Latency(int n, double minMs, double medianMs, double p99Ms, double maxMs) {
+        /** Null when {@code ms} is empty. */
+        static Latency of(double[] ms) {
+            if (ms.length == 0) {
+                return null;
+            }
+            double[] v = ms.clone();
+            java.util.Arrays.sort(v);
+            int n = v.length;
+            double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+            int rank = (int) Math.ceil(0.99 * n);   // 1-based nearest rank
+            return new Latency(n, v[0], median, v[Math.max(0, rank - 1)], v[n - 1]);
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("n", n);
+            m.put("minMs", minMs);
+            m.put("medianMs", medianMs);
+            m.put("p99Ms", p99Ms);
+            m.put("maxMs", maxMs);
             return m;
         }
     }
@@ -112,6 +151,8 @@ public record Sample(int run, boolean warmup, Map<String, Double> events, Double
         m.put("totalMs", totalMs());
         m.put("cpuMs", cpuMs);
         m.put("memory", memory == null ? null : memory.toMap());
+        m.put("cpuToFirstAnswerMs", cpuToFirstAnswerMs);
+        m.put("apiLatency", apiLatency == null ? null : apiLatency.toMap());
         return m;
     }
 }

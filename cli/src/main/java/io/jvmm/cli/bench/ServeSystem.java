@@ -26,6 +26,12 @@ final class ServeSystem implements BenchSystem {
     /** The launcher's AOT cache trained on {@code jvmm serve}, beside the run cache. */
     static final String SERVE_CACHE = "jvmm-serve.aot";
 
+    /**
+     * GET / requests sent to the started server after its first answer, one connection each (as curl and most
+     * Firecracker clients send them), for the latency figures.
+     */
+    static final int LATENCY_REQUESTS = 200;
+
     private final BenchSystem.Setup setup;
 
     ServeSystem(BenchSystem.Setup setup) {
@@ -47,8 +53,12 @@ final class ServeSystem implements BenchSystem {
         return "a new `jvmm serve --api-sock` process per run, JVM options as ./jvmm gives them and ./jvmm's serve AOT "
                 + "cache (" + SERVE_CACHE + " beside the run cache) when there is one; 'to first GET / answered' ends when "
                 + "an HTTP/1.1 GET / over the Unix socket (retried until it connects) has its 200 status line; then "
-                + "SIGTERM, and the run fails unless the process ends and its socket file is gone; CPU is the child's "
-                + "user+system time over the whole run, the SIGTERM shutdown included";
+                + LATENCY_REQUESTS + " more GET / one after another, each on a new connection, timed from connect to the "
+                + "whole answer read (the API latency: median and p99 of each run); then SIGTERM, and the run fails "
+                + "unless the process ends and its socket file is gone ('to process exit' is SIGTERM to exit); CPU is "
+                + "the child's user+system time over the whole run, the latency requests and the shutdown included; "
+                + "'CPU to first GET / answered' is the child's /proc/PID/stat utime+stime (all threads, 10 ms ticks) "
+                + "read right after the first answer";
     }
 
     @Override
@@ -64,6 +74,8 @@ final class ServeSystem implements BenchSystem {
         cmd.addAll(List.of("serve", "--api-sock", sock.toString()));
         long cpuBefore = ProcFs.childrenCpuMs();
         Map<String, Double> events = new LinkedHashMap<>();
+        Sample.Latency latency = null;
+        Double cpuToAnswer = null;
         String failure = null;
         int exitStatus;
         Long peak;
@@ -74,7 +86,14 @@ final class ServeSystem implements BenchSystem {
                 failure = child.alive() ? "no answer to GET / within the timeout" : "jvmm serve ended before it answered";
             } else {
                 events.put("api-answer", child.ms(answered));
+                cpuToAnswer = (double) ProcFs.processCpuMs(child.pid());
+                try {
+                    latency = latency(sock);
+                } catch (IOException | IllegalStateException e) {
+                    failure = "a GET / after the first failed: " + e.getMessage();
+                }
             }
+            events.put("sigterm", child.ms(System.nanoTime()));
             child.terminate();
             exitStatus = child.awaitExit(10);
             events.put("exit", child.ms(System.nanoTime()));
@@ -93,7 +112,7 @@ final class ServeSystem implements BenchSystem {
         }
         long cpu = ProcFs.childrenCpuMs() - cpuBefore;
         return new Sample(index, warmup, events, (double) cpu, new Sample.Memory(null, null, peak),
-                failure == null ? 0 : exitStatus == 0 || exitStatus == SIGTERM_STATUS ? 1 : exitStatus);
+                failure == null ? 0 : exitStatus == 0 || exitStatus == SIGTERM_STATUS ? 1 : exitStatus, cpuToAnswer, latency);
     }
 
     /**
@@ -119,12 +138,43 @@ final class ServeSystem implements BenchSystem {
         return -1;
     }
 
+    /** {@link #LATENCY_REQUESTS} GET / one after another, each answered 200 in full, and their latency. */
+    private static Sample.Latency latency(Path sock) throws IOException {
+        double[] ms = new double[LATENCY_REQUESTS];
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            String answer = exchange(sock);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            if (!answer.startsWith("HTTP/1.1 200 ") || !answer.contains("\"app_name\"")) {
+                throw new IllegalStateException("GET / number " + (i + 2) + " answered '"
+                        + answer.lines().findFirst().orElse("") + "', not 200 with the instance info");
+            }
+        }
+        return Sample.Latency.of(ms);
+    }
+
+    /** One HTTP/1.1 {@code GET /} over the Unix socket, read until the server closes the connection. */
+    static String exchange(Path sock) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(sock));
+            ch.write(ByteBuffer.wrap(GET.getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            while (ch.read(buf) >= 0) {
+                if (!buf.hasRemaining()) {
+                    throw new IOException("an answer to GET / of more than " + buf.capacity() + " bytes");
+                }
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static final String GET = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
     /** One HTTP/1.1 {@code GET /} over the Unix socket; returns the status line. */
     static String get(Path sock) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(sock));
-            ch.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII)));
+            ch.write(ByteBuffer.wrap(GET.getBytes(StandardCharsets.US_ASCII)));
             ByteBuffer buf = ByteBuffer.allocate(4096);
             while (buf.hasRemaining()) {
                 int n = ch.read(buf);

@@ -56,6 +56,15 @@ class BenchIntegrationTest {
             assertNotNull(settings.get(k), "settings." + k);
         }
         assertNotNull(j.get("goals"));
+        // Per-VM memory (default --per-vm 4): 4 Linux VMs held paused in the bench's JVM.
+        Map<?, ?> perVm = (Map<?, ?>) j.get("perVm");
+        assertNull(perVm.get("error"), perVm.toString());
+        assertEquals(4, ((Number) perVm.get("vms")).intValue());
+        assertEquals("Linux", perVm.get("guest"));
+        assertTrue(((Number) perVm.get("guestPerVmKiB")).doubleValue() > 1024, perVm.toString()); // kernel + initrd loaded
+        assertTrue(((Number) perVm.get("threadsPerVm")).doubleValue() >= 2, perVm.toString());    // vcpu-0 and vmm-io at least
+        assertTrue(perVm.get("perVmKiB") instanceof Number, perVm.toString());
+        assertEquals(perVm.get("perVmKiB"), ((Map<?, ?>) j.get("goals")).get("perVmBeyondGuestKiB"));
         List<?> systems = (List<?>) j.get("systems");
         assertEquals(2, systems.size());
 

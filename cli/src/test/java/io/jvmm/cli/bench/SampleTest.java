@@ -36,6 +36,17 @@ class SampleTest {
     }
 
     @Test
+    void apiLatencyIsMedianAndNearestRankP99() {
+        double[] ms = new double[200];
+        for (int i = 0; i < ms.length; i++) {
+            ms[i] = 200 - i;                  // 200 .. 1, unsorted
+        }
+        assertEquals(new Sample.Latency(200, 1, 100.5, 198, 200), Sample.Latency.of(ms));
+        assertEquals(new Sample.Latency(3, 1, 2, 5, 5), Sample.Latency.of(new double[] {5, 1, 2}));
+        assertNull(Sample.Latency.of(new double[0]));
+    }
+
+    @Test
     void perInstanceMemoryIsVmmPlusGuestElseCgroupPeak() {
         assertEquals(8000L, new Sample.Memory(5000L, 3000L, 9000L).perInstanceKiB());
         assertEquals(9000L, new Sample.Memory(null, 3000L, 9000L).perInstanceKiB());

@@ -46,8 +46,26 @@ class ServeBenchTest {
         double exit = ((Number) ev.get("exit")).doubleValue();
         assertTrue(answer > 0 && answer < exit, ev.toString());
         assertTrue(((Number) s.get("cpuMs")).doubleValue() > 0, s.toString());   // a JVM started: not free
+        double sigterm = ((Number) ev.get("sigterm")).doubleValue();
+        assertTrue(answer < sigterm && sigterm < exit, ev.toString());
         List<?> phases = (List<?>) s.get("phases");
-        assertEquals("to first GET / answered", ((Map<?, ?>) phases.get(0)).get("name"));
+        assertEquals(List.of("to first GET / answered", "latency GETs, to SIGTERM", "to process exit"),
+                phases.stream().map(p -> ((Map<?, ?>) p).get("name")).toList());
+        // the latency of GET / on the started server: 200 answered requests, ordered figures
+        Map<?, ?> lat = (Map<?, ?>) s.get("apiLatency");
+        assertEquals((long) ServeSystem.LATENCY_REQUESTS, lat.get("n"));
+        double min = ((Number) lat.get("minMs")).doubleValue();
+        double median = ((Number) lat.get("medianMs")).doubleValue();
+        double p99 = ((Number) lat.get("p99Ms")).doubleValue();
+        double max = ((Number) lat.get("maxMs")).doubleValue();
+        assertTrue(0 < min && min <= median && median <= p99 && p99 <= max && max < sigterm - answer, lat.toString());
+        double cpuToAnswer = ((Number) s.get("cpuToFirstAnswerMs")).doubleValue();
+        assertTrue(cpuToAnswer > 0 && cpuToAnswer <= ((Number) s.get("cpuMs")).doubleValue(), s.toString());
+        Map<?, ?> summary = (Map<?, ?>) serve.get("summary");
+        assertEquals(cpuToAnswer, ((Number) ((Map<?, ?>) summary.get("cpuToFirstAnswerMs")).get("median")).doubleValue());
+        assertEquals(median, ((Number) ((Map<?, ?>) summary.get("apiLatencyMedianMs")).get("median")).doubleValue());
+        assertEquals(p99, ((Number) ((Map<?, ?>) summary.get("apiLatencyP99Ms")).get("median")).doubleValue());
+        assertNull(((Map<?, ?>) ((List<?>) ((Map<?, ?>) systems.get(0)).get("samples")).get(0)).get("apiLatency"));
         Map<?, ?> goals = (Map<?, ?>) j.get("goals");
         assertTrue(((Number) goals.get("serveAnswerOverJavaVersion")).doubleValue() > 0, goals.toString());
         assertEquals(2.0, ((Number) goals.get("serveAnswerOverJavaVersionGoal")).doubleValue());

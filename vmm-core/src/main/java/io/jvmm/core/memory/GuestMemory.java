@@ -21,6 +21,9 @@ public final class GuestMemory {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Below this, a copy through the mapping costs less than a system call. */
+    static final long FILE_WRITE_MIN = 64 * 1024;
+
     private final GuestRegion[] regions; // sorted by start, non-overlapping
 
     private GuestMemory(GuestRegion[] regions) {
@@ -136,9 +139,23 @@ public final class GuestMemory {
         write(addr, src, 0, src.length);
     }
 
-    /** Copies all of {@code src} into guest memory at {@code addr}. */
+    /**
+     * Copies all of {@code src} into guest memory at {@code addr}. A large copy from native memory (a mapped
+     * kernel or initrd) into a region with a {@link GuestRegion#fileWriter()} goes through the file instead of
+     * the mapping (see there).
+     */
     public void write(GuestAddress addr, MemorySegment src) {
-        MemorySegment.copy(src, 0, slice(addr, src.byteSize()), 0, src.byteSize());
+        long len = src.byteSize();
+        GuestRegion r = find(addr, len);
+        if (r == null) {
+            throw outside(addr, len);
+        }
+        long off = addr.value() - r.start().value();
+        if (r.fileWriter() != null && src.isNative() && len >= FILE_WRITE_MIN) {
+            r.fileWriter().write(off, src);
+        } else {
+            MemorySegment.copy(src, 0, r.backing(), off, len);
+        }
     }
 
     private GuestRegion find(GuestAddress addr, long len) {

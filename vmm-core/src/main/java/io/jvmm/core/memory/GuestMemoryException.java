@@ -9,4 +9,8 @@ public final class GuestMemoryException extends RuntimeException {
     public GuestMemoryException(String message) {
         super(message);
     }
+
+    public GuestMemoryException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

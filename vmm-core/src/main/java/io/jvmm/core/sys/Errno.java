@@ -17,6 +17,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int E2BIG = 7;
     public static final int ENXIO = 6;
+    public static final int ENOSPC = 28;
 
     private Errno() {
     }

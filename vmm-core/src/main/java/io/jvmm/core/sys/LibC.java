@@ -23,8 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code jvmm run} linked 13 of them before the guest ran. So every system call goes through glibc's
  * {@code long syscall(long number, ...)} with six {@code long} arguments: one descriptor, one stub, linked
  * once. Pointers travel as their native address ({@link MemorySegment#address()}); the callers keep the
- * segment reachable across the call. Functions that are not system calls keep handles of their own:
- * {@code __libc_current_sigrtmin}, the termios functions (glibc's struct termios is not the kernel's) and,
+ * segment reachable across the call. Functions that are not system calls keep handles of their own (the
+ * one on the start-up path, {@code __libc_current_sigrtmin}, shares syscall's shape and so its stub): the termios functions (glibc's struct termios is not the kernel's) and,
  * for error messages, {@code strerrorname_np} / {@code strerrordesc_np}.
  *
  * <p>System calls are linked with {@code captureCallState("errno")}: the JDK copies errno into a
@@ -58,6 +58,7 @@ final class LibC {
     static final long SYS_munmap = 11;
     static final long SYS_rt_sigprocmask = 14;
     static final long SYS_ioctl = 16;
+    static final long SYS_pwrite64 = 18;
     static final long SYS_madvise = 28;
     static final long SYS_getpid = 39;
     static final long SYS_prctl = 157;
@@ -74,11 +75,16 @@ final class LibC {
     static final long SYS_umount2 = 166;
 
     // long syscall(long number, ...): the six arguments every x86-64 system call can take, all in registers.
-    private static final Lazy SYSCALL = new Lazy(() -> errnoHandle("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+    private static final FunctionDescriptor SYSCALL_SHAPE =
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final Lazy SYSCALL = new Lazy(() -> errnoHandle("syscall", SYSCALL_SHAPE, Linker.Option.firstVariadicArg(1)));
+    // int __libc_current_sigrtmin(void): glibc keeps the first real-time signals for itself. Linked with
+    // syscall's descriptor and options so that it shares syscall's stub (the JDK spins one per descriptor and
+    // options, and a cold `jvmm run` would spin a second one for this single call): under the x86-64 System V
+    // ABI a function without parameters never reads the argument registers the stub fills (rdi..r9, al), and
+    // its int result is the low half of rax.
+    private static final Lazy SIGRTMIN = new Lazy(() -> errnoHandle("__libc_current_sigrtmin", SYSCALL_SHAPE,
             Linker.Option.firstVariadicArg(1)));
-    // int __libc_current_sigrtmin(void): glibc keeps the first real-time signals for itself.
-    static final Lazy SIGRTMIN = new Lazy(() -> handle("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT)));
     // Terminal attributes work on glibc's struct termios, not the kernel's: these stay glibc calls (used
     // only when stdin is a terminal). int tcgetattr(int, struct termios *); int tcsetattr(int, int, const
     // struct termios *); void cfmakeraw(struct termios *): what `stty raw -echo` sets, computed by glibc.
@@ -159,6 +165,15 @@ final class LibC {
 
     static long syscall(long nr, long a1, long a2, long a3) {
         return syscall(nr, a1, a2, a3, 0, 0, 0);
+    }
+
+    /** {@code __libc_current_sigrtmin()}: the first real-time signal number applications may use. */
+    static int sigrtmin() {
+        try {
+            return (int) (long) SIGRTMIN.get().invokeExact(CAPTURE.get(), 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /** errno as captured by the last errno handle called on this thread. */

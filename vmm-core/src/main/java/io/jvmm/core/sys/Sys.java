@@ -23,6 +23,8 @@ public final class Sys {
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MADV_DONTDUMP = 16;
+    /** Linux 5.14+: map the range's pages into the page tables without writing them (EINVAL before). */
+    public static final int MADV_POPULATE_READ = 22;
 
     public static final int MFD_CLOEXEC = 1;
 
@@ -175,6 +177,26 @@ public final class Sys {
         long n = LibC.syscall(LibC.SYS_write, fd, LibC.address(buf), buf.byteSize());
         Reference.reachabilityFence(buf);
         return transferred(n, "write", what);
+    }
+
+    /**
+     * pwrite(2) of all of {@code buf} at {@code offset} of the file {@code fd}, retried after EINTR and short
+     * writes; a failure (ENOSPC of a full tmpfs, EFBIG past the file's end...) is a {@link SysCallException}.
+     */
+    public static void pwriteFully(int fd, MemorySegment buf, long offset, String what) {
+        long done = 0;
+        long size = buf.byteSize();
+        while (done < size) {
+            long n = LibC.syscall(LibC.SYS_pwrite64, fd, LibC.address(buf) + done, size - done, offset + done, 0, 0);
+            Reference.reachabilityFence(buf);
+            if (n < 0 && LibC.errno() == Errno.EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                throw new SysCallException("pwrite(" + what + ")", n < 0 ? LibC.errno() : Errno.ENOSPC);
+            }
+            done += n;
+        }
     }
 
     /** read/write result: the byte count, -errno for the retryable EAGAIN/EINTR, else an exception. */

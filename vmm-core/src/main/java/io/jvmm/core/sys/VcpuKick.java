@@ -106,10 +106,6 @@ public final class VcpuKick {
     }
 
     private static int sigrtmin() {
-        try {
-            return (int) LibC.SIGRTMIN.get().invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return LibC.sigrtmin();
     }
 }
