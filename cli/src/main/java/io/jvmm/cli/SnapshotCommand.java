@@ -6,6 +6,7 @@ import io.jvmm.machine.snapshot.DeviceRecords;
 import io.jvmm.machine.snapshot.SnapshotException;
 import io.jvmm.machine.snapshot.VirtioRecord;
 import io.jvmm.machine.snapshot.SnapshotState;
+import io.jvmm.machine.snapshot.SnapshotFiles;
 import io.jvmm.machine.snapshot.StateFile;
 import io.jvmm.machine.snapshot.VcpuState;
 import picocli.CommandLine.Command;
@@ -38,7 +39,13 @@ final class SnapshotCommand implements Runnable {
                 throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
             }
             var out = System.out;
-            out.printf("snapshot %s (format %d.%d)%n", dir, StateFile.MAJOR, StateFile.MINOR);
+            String written;
+            try {
+                written = StateFile.writtenVersion(SnapshotFiles.in(dir));
+            } catch (SnapshotException e) {
+                throw new UserError(e.getMessage(), ErrorHandler.EXIT_FAILURE);
+            }
+            out.printf("snapshot %s (format %s; this jvmm writes %d.%d)%n", dir, written, StateFile.MAJOR, StateFile.MINOR);
             out.printf("machine: %d vCPU(s), %d MiB RAM, %s; %s%n", s.machine().cpus(), s.machine().memoryBytes() >> 20,
                     s.machine().irqchip() ? "in-kernel PIC/IOAPIC/LAPIC and PIT" : "no in-kernel irqchip", s.machine().summary());
             out.printf("  RAM %s (guest-physical start+size)%n", s.machine().describeRam());

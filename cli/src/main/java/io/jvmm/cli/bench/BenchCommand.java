@@ -43,7 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--density", paramLabel = "N", arity = "0..1", fallbackValue = "0",
             description = "Measure density: N live instances of each --density-systems system, each answering a typed "
-                    + "command, held idle, then stopped. Without N: 8 on an emulating host, 20 on hardware KVM.")
+                    + "command, held idle, then stopped. Without N: 20.")
     Integer density;
 
     @Option(names = "--density-systems", split = ",", paramLabel = "LIST", defaultValue = "jvmm-clones,jvmm-processes,crun",
@@ -199,7 +199,7 @@ public final class BenchCommand implements Callable<Integer> {
                         int kernelWarmup, long timeoutS, long mem, long densityKiB, CpuProfile profile, Path work) throws Exception {
         BenchSystem.Setup setup = setup(mem, profile, work, timeoutS);
         GuestSnapshot snapshot = new GuestSnapshot(setup, snapshotDir);
-        int densityN = density == null ? 0 : density > 0 ? density : emulating ? 8 : 20;
+        int densityN = density == null ? 0 : density > 0 ? density : DEFAULT_DENSITY;
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("commandLine", "jvmm bench " + String.join(" ", ProcessHandle.current().info().arguments()
@@ -400,6 +400,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** ./jvmm's JVM options, used when this JVM was not started by ./jvmm (tests, an IDE). */
+    /**
+     * {@code --density} without N. Measured on the emulating 2-core host with the tickless guest (2026-11-30,
+     * docs/benchmarks.md): 8 of each default system took 1.5 min, 50 clones alone 6.5 min under load; 20 keeps a
+     * default run to a few minutes there. (8 was the default while an idle guest's 100 Hz tick ran in the emulator.)
+     */
+    static final int DEFAULT_DENSITY = 20;
+
     static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
             "--enable-native-access=io.jvmm.core");
 

@@ -151,6 +151,13 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         Double crg = crun == null ? null : crun.instancesPerGiB();
         g.put("clonesPerGiBOverCrunPerGiB", cg == null || crg == null || crg == 0 ? null : cg / crg);
         g.put("clonesPerGiBOverCrunPerGiBGoal", 0.5);
+        // The same two goals by the instances' own memory cgroups (peaks ÷ N), which other work on the host does not move.
+        Double cgPer = clones == null ? null : clones.cgroupPeakPerInstanceKiB();
+        g.put("clonesCgroupPeakPerInstanceKiB", cgPer);
+        g.put("clonesCgroupPeakBeyondWrittenKiB", cgPer == null || dirty == null ? null : cgPer - dirty);
+        Double cgc = clones == null ? null : clones.instancesPerGiBByCgroupPeaks();
+        Double crc = crun == null ? null : crun.instancesPerGiBByCgroupPeaks();
+        g.put("clonesPerGiBOverCrunPerGiBByCgroupPeaks", cgc == null || crc == null || crc == 0 ? null : cgc / crc);
         g.put("idleCpuPercentPerVm", clones == null ? null : clones.idleCpuPercentPerInstance());
         g.put("idleCpuPercentPerVmGoal", 1.0);
         g.put("perVmBeyondGuestKiB", perVm == null ? null : perVm.get("perVmKiB"));

@@ -112,7 +112,11 @@ final class HtmlReport {
                 mem.add(new Bar(x.title() + ": cgroup peaks / N", x.cgroupPeakPerInstanceKiB(), Reports.kib(x.cgroupPeakPerInstanceKiB()), 2));
             }
             if (x.instancesPerGiB() != null) {
-                perGiB.add(new Bar(x.title(), x.instancesPerGiB(), String.format(Locale.ROOT, "%.1f per GiB", x.instancesPerGiB()), 5));
+                perGiB.add(new Bar(x.title() + ": by MemAvailable", x.instancesPerGiB(), String.format(Locale.ROOT, "%.1f per GiB", x.instancesPerGiB()), 5));
+            }
+            if (x.instancesPerGiBByCgroupPeaks() != null) {
+                perGiB.add(new Bar(x.title() + ": by cgroup peaks", x.instancesPerGiBByCgroupPeaks(),
+                        String.format(Locale.ROOT, "%.1f per GiB", x.instancesPerGiBByCgroupPeaks()), 2));
             }
             cpu.add(new Bar(x.title(), x.idleCpuPercentPerInstance(),
                     String.format(Locale.ROOT, "%.2f %% of a core", x.idleCpuPercentPerInstance()), 3));
@@ -122,7 +126,9 @@ final class HtmlReport {
                         + "sum of the instances' memory cgroup peaks divided by N.</p>\n");
         if (!perGiB.isEmpty()) {
             sb.append("<h2>Density: instances per GiB of host memory</h2>\n").append(bars(perGiB, false))
-                    .append("<p>1 GiB divided by the measured memory per instance (MemAvailable).</p>\n");
+                    .append("<p>1 GiB divided by the measured memory per instance: by MemAvailable (host-wide: other work on the host "
+                            + "moves it too) and by the instances' memory cgroup peaks (their own, but without page cache "
+                            + "charged elsewhere, such as the snapshot's memory file).</p>\n");
         }
         sb.append("<h2>Idle CPU per instance</h2>\n").append(bars(cpu, false))
                 .append("<p>CPU time of every process of the N instances over the idle period, per instance, as a "

@@ -175,7 +175,11 @@ final class Reports {
                 : String.format(Locale.ROOT, "  %s jvmm clones in one process: %s each, of which %s dirtied guest pages: %s beyond them (goal <= 4 MiB)%n",
                 g.get("clonesInstances"), kib((Double) g.get("clonesPerInstanceKiB")), kib((Double) g.get("clonesWrittenPerInstanceKiB")),
                 kib((Double) g.get("clonesPerInstanceBeyondWrittenKiB"))));
-        sb.append(goal("  clones per GiB / crun containers per GiB", g.get("clonesPerGiBOverCrunPerGiB"), ">= 0.5"));
+        sb.append(g.get("clonesCgroupPeakBeyondWrittenKiB") == null ? ""
+                : String.format(Locale.ROOT, "  the same by the clones' memory cgroup (peak / N): %s each, %s beyond the dirtied pages (goal <= 4 MiB)%n",
+                kib((Double) g.get("clonesCgroupPeakPerInstanceKiB")), kib((Double) g.get("clonesCgroupPeakBeyondWrittenKiB"))));
+        sb.append(goal("  clones per GiB / crun containers per GiB (MemAvailable)", g.get("clonesPerGiBOverCrunPerGiB"), ">= 0.5"));
+        sb.append(goal("  clones per GiB / crun containers per GiB (cgroup peaks)", g.get("clonesPerGiBOverCrunPerGiBByCgroupPeaks"), ">= 0.5"));
         sb.append(g.get("idleCpuPercentPerVm") == null ? "  idle CPU per jvmm VM: not measured\n"
                 : String.format(Locale.ROOT, "  idle CPU per jvmm VM (clones): %.2f %% of a core (goal <= 1 %%)%n", (Double) g.get("idleCpuPercentPerVm")));
         sb.append(g.get("perVmBeyondGuestKiB") == null ? "  each additional VM in one JVM, VMM memory beyond its guest pages: not measured\n"
@@ -191,16 +195,17 @@ final class Reports {
     static String densityTable(BenchResult r) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"density", "N", "all replied", "host memory (MemAvailable)", "per instance", "cgroup peaks / N",
-                "dirtied guest / N", "per GiB", "idle CPU / instance"});
+                "dirtied guest / N", "per GiB", "per GiB (cgroups)", "idle CPU / instance"});
         for (DensityBench.Result d : r.density()) {
             if (!d.measured()) {
                 rows.add(new String[] {d.id(), Integer.toString(d.instances()),
-                        d.unavailable() != null ? "not run: " + d.unavailable() : "stopped: " + d.error(), "", "", "", "", "", ""});
+                        d.unavailable() != null ? "not run: " + d.unavailable() : "stopped: " + d.error(), "", "", "", "", "", "", ""});
                 continue;
             }
             rows.add(new String[] {d.id(), Integer.toString(d.instances()), ms(d.allRepliedMs()), kibOrDash(d.hostMemoryKiB()),
                     kibOrDash(d.perInstanceKiB()), kibOrDash(d.cgroupPeakPerInstanceKiB()), kibOrDash(d.writtenPerInstanceKiB()),
                     d.instancesPerGiB() == null ? "-" : String.format(Locale.ROOT, "%.1f", d.instancesPerGiB()),
+                    d.instancesPerGiBByCgroupPeaks() == null ? "-" : String.format(Locale.ROOT, "%.1f", d.instancesPerGiBByCgroupPeaks()),
                     String.format(Locale.ROOT, "%.2f %% of a core", d.idleCpuPercentPerInstance())});
         }
         StringBuilder sb = new StringBuilder("\nmeasured density (N live instances, each answered a typed command, then idle "

@@ -100,6 +100,7 @@ class BenchDensityIntegrationTest {
             assertTrue(((Number) d.get("idleCpuMs")).longValue() >= 0, d.toString());
             assertNotNull(d.get("idleCpuPercentPerInstance"), id);
             assertTrue(d.containsKey("instancesPerGiB"), id);
+            assertEquals(1024.0 * 1024.0 / (peaks / 2.0), ((Number) d.get("instancesPerGiBByCgroupPeaks")).doubleValue(), 0.002, id); // JSON: 3 decimals
         }
         // One JVM hosts both clones: its cgroup holds at least a JVM's tens of MiB.
         assertTrue(((Number) clones.get("cgroupPeakSumKiB")).longValue() > 20 * 1024, clones.toString());
@@ -116,11 +117,17 @@ class BenchDensityIntegrationTest {
 
         Map<?, ?> goals = (Map<?, ?>) j.get("goals");
         for (String k : List.of("restoreWarmReplyOverCrunReady", "clonesPerInstanceKiB", "clonesWrittenPerInstanceKiB",
-                "clonesPerInstanceBeyondWrittenKiB", "clonesPerGiBOverCrunPerGiB", "idleCpuPercentPerVm")) {
+                "clonesPerInstanceBeyondWrittenKiB", "clonesPerGiBOverCrunPerGiB", "idleCpuPercentPerVm",
+                "clonesCgroupPeakPerInstanceKiB", "clonesCgroupPeakBeyondWrittenKiB", "clonesPerGiBOverCrunPerGiBByCgroupPeaks")) {
             assertTrue(goals.containsKey(k), "goal " + k);
         }
         assertEquals(2L, goals.get("clonesInstances"));
         assertNotNull(goals.get("idleCpuPercentPerVm"));
+        assertEquals(((Number) clones.get("cgroupPeakPerInstanceKiB")).doubleValue(),
+                ((Number) goals.get("clonesCgroupPeakPerInstanceKiB")).doubleValue(), 0.002);
+        assertEquals(((Number) clones.get("instancesPerGiBByCgroupPeaks")).doubleValue()
+                        / ((Number) crun.get("instancesPerGiBByCgroupPeaks")).doubleValue(),
+                ((Number) goals.get("clonesPerGiBOverCrunPerGiBByCgroupPeaks")).doubleValue(), 0.002);
         String page = Files.readString(html);
         assertTrue(page.contains("Idle CPU per instance") && page.contains("Memory per instance"), "density charts");
     }

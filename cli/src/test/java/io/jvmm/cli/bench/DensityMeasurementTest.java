@@ -132,13 +132,29 @@ class DensityMeasurementTest {
         assertEquals(45_000.0, r.cgroupPeakPerInstanceKiB());
         assertEquals(2_000.0, r.writtenPerInstanceKiB());
         assertEquals(1048576.0 / 50_000, r.instancesPerGiB(), 1e-9);
+        assertEquals(1048576.0 / 45_000, r.instancesPerGiBByCgroupPeaks(), 1e-9);
         assertEquals(1.0, r.idleCpuPercentPerInstance(), 1e-9);     // 400 ms over 10 s, 4 instances
         assertTrue(r.measured());
         DensityBench.Result missing = new DensityBench.Result("crun", "t", "m", "crun is not installed", null, 4, 10.0,
                 null, List.of(), 0, null, null, null, null, null, null, null);
         assertNull(missing.perInstanceKiB());
         assertNull(missing.instancesPerGiB());
+        assertNull(missing.instancesPerGiBByCgroupPeaks());
         assertNull(missing.idleCpuPercentPerInstance());
         assertTrue(!missing.measured());
+    }
+
+    @Test
+    void cloneHostRunsWithTheRestoreCacheAndASmallYoungGeneration() throws Exception {
+        Path launch = Files.createDirectories(dir.resolve("launch"));
+        Files.writeString(launch.resolve("jvmm-restore.aot"), "cache");
+        List<String> java = List.of("/jdk/bin/java", "-XX:+UseSerialGC", "-XX:AOTCache=" + launch.resolve("jvmm.aot"),
+                "--module-path", "x.jar", "-m", "io.jvmm.cli/io.jvmm.cli.Main");
+        assertEquals(List.of("/jdk/bin/java", "-Xmn" + DensityBench.CLONE_HOST_YOUNG_GEN, "-XX:+UseSerialGC",
+                "-XX:AOTCache=" + launch.resolve("jvmm-restore.aot"), "--module-path", "x.jar", "-m", "io.jvmm.cli/io.jvmm.cli.Main"),
+                DensityBench.cloneHostCommand(java));
+        // Options that size the young generation already are kept as they are.
+        List<String> sized = List.of("/jdk/bin/java", "-XX:MaxNewSize=64m", "-m", "io.jvmm.cli/io.jvmm.cli.Main");
+        assertEquals(sized, DensityBench.cloneHostCommand(sized));
     }
 }

@@ -95,12 +95,35 @@ class SerialOutputTest {
             }
         }
         assertEquals(100, out.droppedBytes());
+        assertEquals(SerialOutput.CAPACITY, out.ringCapacity(), "the ring grew to its bound while the console was stuck");
         assertFalse(out.drain(10, TimeUnit.MILLISECONDS), "drain reports a console that does not take the output");
         console.release.countDown();
         assertTrue(out.drain(20, TimeUnit.SECONDS));
         assertEquals(expected.toString(), console.text());
         assertEquals(100, out.droppedBytes());
         assertEquals(0, out.lostBytes());
+    }
+
+    @Test
+    @Timeout(60)
+    void bytesWaitingWhileTheRingGrowsComeOutInOrder() throws Exception {
+        StuckConsole console = new StuckConsole();
+        SerialOutput out = new SerialOutput(console);
+        out.append((byte) '\n');
+        out.requestFlush();
+        assertTrue(console.inWrite.await(20, TimeUnit.SECONDS));
+        StringBuilder expected = new StringBuilder("\n");
+        for (int i = 0; i < 3 * SerialOutput.INITIAL_CAPACITY + 7; i++) {   // 4 KiB -> 8 -> 16 KiB, no drops
+            byte b = (byte) ('0' + i % 10);
+            out.append(b);
+            expected.append((char) b);
+        }
+        assertEquals(4 * SerialOutput.INITIAL_CAPACITY, out.ringCapacity());
+        out.requestFlush();
+        console.release.countDown();
+        assertTrue(out.drain(20, TimeUnit.SECONDS));
+        assertEquals(expected.toString(), console.text());
+        assertEquals(0, out.droppedBytes());
     }
 
     @Test
@@ -121,5 +144,6 @@ class SerialOutputTest {
         out.append((byte) '!');
         assertTrue(out.drain(20, TimeUnit.SECONDS));
         assertEquals("hello\n!", sink.toString(StandardCharsets.US_ASCII));
+        assertEquals(SerialOutput.INITIAL_CAPACITY, out.ringCapacity(), "a console that keeps up needs no bigger ring");
     }
 }

@@ -199,6 +199,18 @@ public final class StateFile {
         }
     }
 
+    /**
+     * The format version {@code files}' state file was written in ("1.1"), for people ({@code jvmm snapshot
+     * show}); call after {@link #read(SnapshotFiles)} has accepted the file.
+     */
+    public static String writtenVersion(SnapshotFiles files) {
+        try {
+            return JSON.readTree(Files.readAllBytes(files.stateFile())).path("version").asText("?");
+        } catch (IOException e) {
+            throw new SnapshotException(files.stateFile() + ": cannot read: " + e.getMessage());
+        }
+    }
+
     static SnapshotState parse(JsonNode doc) {
         if (doc == null || !doc.isObject()) {
             throw new SnapshotException("not a snapshot state (expected a JSON object)");
