@@ -365,19 +365,8 @@ public final class Machine implements AutoCloseable {
      */
     public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, RestoreOptions options,
                                   OutputStream consoleOut, long processStartNanos) {
-        return restore(hypervisor, files, null, options, consoleOut, processStartNanos);
-    }
-
-    /**
-     * {@link #restore(Hypervisor, SnapshotFiles, RestoreOptions, OutputStream, long)} from a state already read
-     * with {@link StateFile#read(SnapshotFiles)} of the same files: clones restored in one process read and
-     * check the state file once. The memory file's size is checked again.
-     */
-    public static Machine restore(Hypervisor hypervisor, SnapshotFiles files, SnapshotState alreadyRead,
-                                  RestoreOptions options, OutputStream consoleOut, long processStartNanos) {
         long buildStart = System.nanoTime();
-        RestorableSnapshot snapshot = alreadyRead != null ? RestorableSnapshot.of(files, alreadyRead) : RestorableSnapshot.read(files);
-        return restore(hypervisor, snapshot, options, consoleOut, processStartNanos, buildStart);
+        return restore(hypervisor, RestorableSnapshot.read(files), options, consoleOut, processStartNanos, buildStart);
     }
 
     /**
