@@ -10,6 +10,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static io.jvmm.core.sys.Sys.POLLFD_EVENTS;
+import static io.jvmm.core.sys.Sys.POLLFD_REVENTS;
+import static io.jvmm.core.sys.Sys.POLLFD_SIZE;
+import static io.jvmm.core.sys.Sys.POLLIN;
+
 /**
  * This process's stdin (fd 0), unbuffered, whose blocked {@link #read} {@link #close()} wakes: the reader
  * waits with poll(2) on fd 0 and on an eventfd that close() signals, and then returns end of input. fd 0
@@ -22,9 +27,6 @@ import java.lang.foreign.ValueLayout;
 public final class HostStdin extends InputStream {
     private static final int STDIN = 0;
     private static final int BUFFER = 4096;
-    /** struct pollfd { int fd; short events; short revents; } */
-    private static final int POLLFD_SIZE = 8;
-    private static final short POLLIN = 0x1;
 
     private final int fd;
     private final OwnedFd wake;
@@ -45,9 +47,9 @@ public final class HostStdin extends InputStream {
         this.one = arena.allocate(ValueLayout.JAVA_LONG);
         one.set(ValueLayout.JAVA_LONG, 0, 1);
         pollfds.set(ValueLayout.JAVA_INT, 0, fd);
-        pollfds.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+        pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_EVENTS, POLLIN);
         pollfds.set(ValueLayout.JAVA_INT, POLLFD_SIZE, wake.fd());
-        pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + 4, POLLIN);
+        pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_EVENTS, POLLIN);
     }
 
     /** stdin of this process; throws IllegalStateException when no eventfd can be made (out of descriptors). */
@@ -99,16 +101,16 @@ public final class HostStdin extends InputStream {
 
     private int readWhenReady(byte[] b, int off, int len) {
         while (true) {
-            pollfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + 6, (short) 0);
+            pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS, (short) 0);
+            pollfds.set(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS, (short) 0);
             int ready = Sys.poll(pollfds, 2, -1);
             if (ready < 0) {
                 continue; // EINTR
             }
-            if (pollfds.get(ValueLayout.JAVA_SHORT, POLLFD_SIZE + 6) != 0) {
+            if (pollfds.get(ValueLayout.JAVA_SHORT, POLLFD_SIZE + POLLFD_REVENTS) != 0) {
                 return -1; // close(): the reader is done
             }
-            if (pollfds.get(ValueLayout.JAVA_SHORT, 6) == 0) {
+            if (pollfds.get(ValueLayout.JAVA_SHORT, POLLFD_REVENTS) == 0) {
                 continue;
             }
             // POLLIN, POLLHUP (the writer is gone: read says 0) or POLLERR/POLLNVAL (read says why)

@@ -211,6 +211,12 @@ public final class Sys {
         throw new SysCallException(call + "(" + what + ")", e);
     }
 
+    /** {@code struct pollfd { int fd; short events; short revents; }}: its size and the offsets of its fields. */
+    public static final int POLLFD_SIZE = 8;
+    public static final int POLLFD_EVENTS = 4;
+    public static final int POLLFD_REVENTS = 6;
+    public static final short POLLIN = 0x1;
+
     /**
      * poll(2) over {@code pollfds} ({@code struct pollfd[n]}: int fd, short events, short revents);
      * returns the number ready, 0 on timeout, -EINTR when interrupted.

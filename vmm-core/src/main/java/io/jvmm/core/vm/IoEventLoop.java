@@ -16,6 +16,11 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
+import static io.jvmm.core.sys.Sys.POLLFD_EVENTS;
+import static io.jvmm.core.sys.Sys.POLLFD_REVENTS;
+import static io.jvmm.core.sys.Sys.POLLFD_SIZE;
+import static io.jvmm.core.sys.Sys.POLLIN;
+
 /**
  * The machine's I/O thread ({@code vmm-io}): waits with poll(2) on file descriptors — ioeventfds
  * that KVM signals when the guest notifies a virtqueue, TAP devices with packets to receive — and
@@ -36,8 +41,6 @@ import java.util.function.Consumer;
 public final class IoEventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IoEventLoop.class);
     /** struct pollfd { int fd; short events; short revents; } */
-    private static final long POLLFD_SIZE = 8;
-    private static final short POLLIN = 0x1;
 
     /** What runs when a source's fd is readable. Must not block; an exception stops the machine. */
     @FunctionalInterface
@@ -132,18 +135,18 @@ public final class IoEventLoop implements AutoCloseable {
                     boolean wanted = i == fixed.size() || fixed.get(i).wanted().getAsBoolean();
                     int fd = i < fixed.size() ? fixed.get(i).fd() : wakeup.fd();
                     pollfds.set(ValueLayout.JAVA_INT, i * POLLFD_SIZE, wanted ? fd : -1); // < 0: poll skips it
-                    pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 4, POLLIN);
-                    pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 6, (short) 0);
+                    pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + POLLFD_EVENTS, POLLIN);
+                    pollfds.set(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + POLLFD_REVENTS, (short) 0);
                 }
                 int ready = Sys.poll(pollfds, n, -1);
                 if (ready <= 0) {
                     continue; // EINTR
                 }
-                if (pollfds.get(ValueLayout.JAVA_SHORT, fixed.size() * POLLFD_SIZE + 6) != 0) {
+                if (pollfds.get(ValueLayout.JAVA_SHORT, fixed.size() * POLLFD_SIZE + POLLFD_REVENTS) != 0) {
                     Sys.read(wakeup.fd(), counter, "io wakeup");
                 }
                 for (int i = 0; i < fixed.size() && want == Want.RUN; i++) {
-                    if (pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + 6) == 0) {
+                    if (pollfds.get(ValueLayout.JAVA_SHORT, i * POLLFD_SIZE + POLLFD_REVENTS) == 0) {
                         continue;
                     }
                     Source s = fixed.get(i);
