@@ -153,6 +153,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(densityIdle > 0)) {
             throw new UserError("--density-idle must be more than 0 seconds");
         }
+        if (perVm < 0) {
+            throw new UserError("--per-vm must be at least 0 (0: skip)");
+        }
         for (Path out : new Path[] {json, report}) {
             // Found out now, not after minutes of booting.
             Path dir = out == null ? null : out.toAbsolutePath().getParent();

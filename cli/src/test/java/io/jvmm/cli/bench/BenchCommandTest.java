@@ -18,6 +18,7 @@ class BenchCommandTest {
         assertEquals(2, Main.run("bench", "--systems", "java", "--memory", "lots"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--density", "2", "--density-systems", "jvmm-clones,podman"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--density", "2", "--density-idle", "0"));
+        assertEquals(2, Main.run("bench", "--systems", "java", "--per-vm", "-1"));
         assertEquals(2, Main.run("bench", "--systems", "java", "--snapshot", "/nonexistent-dir", "--density", "2",
                 "--density-systems", "jvmm-clones", "--exit-path", "0"));
         assertEquals(2, Main.run("bench-clones", "--restore", "/nonexistent-dir", "--count", "0"));
