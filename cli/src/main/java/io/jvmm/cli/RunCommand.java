@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--append", paramLabel = "TEXT", description = "Appended to the kernel command line, e.g. 'jvmm.cmd=\"uname -a\"'.")
     String append;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M", description = "Guest RAM (e.g. 256M, 1G). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "128M", description = "Guest RAM (e.g. 256M, 1G). Default: ${DEFAULT-VALUE}.")
     String memory;
 
     @Option(names = "--cpus", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs. Default: ${DEFAULT-VALUE}.")

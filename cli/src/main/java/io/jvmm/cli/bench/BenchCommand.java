@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--command", paramLabel = "TEXT", defaultValue = "uname -a", description = "What /init runs in every VM and container. Default: ${DEFAULT-VALUE}.")
     String command;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "256M", description = "Guest RAM of every VM. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "128M", description = "Guest RAM of every VM. Default: ${DEFAULT-VALUE}.")
     String memory;
 
     @Option(names = "--kernel", paramLabel = "FILE", description = "Guest kernel (default: the cached minimal image's vmlinux).")

@@ -82,6 +82,18 @@ class VmmTest {
         assertEquals("Running", get("/").get("state").asText());
     }
 
+    /** Without a machine-config request the VM gets Firecracker's defaults, which are also jvmm run's. */
+    @Test
+    @Timeout(10)
+    void machineConfigDefaultsAreFirecrackersAndTheSpecs() throws Exception {
+        ok("PUT", "/boot-source", bootSource());
+        assertEquals(128, get("/machine-config").get("mem_size_mib").asInt());
+        ok("PUT", "/actions", "{\"action_type\": \"InstanceStart\"}");
+        assertEquals(128L << 20, backend.startedWith.memoryBytes());
+        assertEquals(MachineSpec.DEFAULT_MEMORY, backend.startedWith.memoryBytes());
+        assertEquals(1, backend.startedWith.cpus());
+    }
+
     @Test
     @Timeout(10)
     void gettingStartedSequenceMapsOntoTheSpec() throws Exception {

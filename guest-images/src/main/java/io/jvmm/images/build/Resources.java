@@ -15,7 +15,8 @@ public final class Resources {
     public static final java.util.List<String> KERNEL_PATCHES = java.util.List.of(
             "kernel/patches/0001-skip-int3-selftest.patch",
             "kernel/patches/0002-fpu-drop-no-fwait.patch",
-            "kernel/patches/0003-syscall-trap.patch");
+            "kernel/patches/0003-syscall-trap.patch",
+            "kernel/patches/0004-hz-25-50.patch");
 
     private Resources() {
     }

@@ -70,8 +70,19 @@ class KernelConfigTest {
                 "CONFIG_DEVMEM", "CONFIG_EARLY_PRINTK", "CONFIG_PARAVIRT_CLOCK")) {
             assertEquals("y", o.get(sym), sym);
         }
-        assertEquals("100", o.get("CONFIG_HZ"));
+        assertEquals("25", o.get("CONFIG_HZ"));
+        assertEquals("y", o.get("CONFIG_HZ_25"));
         assertEquals(KernelConfig.NOT_SET, o.get("CONFIG_MODULES"));
         assertFalse(o.containsValue("m"), "no modules in the minimal kernel");
+    }
+
+    /** Linux 6.1 offers 100, 250, 300 and 1000 Hz; a lower rate must come from a patch jvmm applies. */
+    @Test
+    void fragmentsTickRateIsOfferedByTheKconfigPatch() {
+        String hz = KernelConfig.parse(Resources.text(Resources.KERNEL_FRAGMENT)).options().get("CONFIG_HZ");
+        assertTrue(Resources.KERNEL_PATCHES.contains("kernel/patches/0004-hz-25-50.patch"));
+        String patch = Resources.text("kernel/patches/0004-hz-25-50.patch");
+        assertTrue(patch.contains("+\tconfig HZ_" + hz + "\n") && patch.contains("+\tdefault " + hz + " if HZ_" + hz + "\n"),
+                "kernel/patches/0004 adds no HZ_" + hz + " choice to kernel/Kconfig.hz");
     }
 }
