@@ -521,6 +521,11 @@ public final class Machine implements AutoCloseable {
         return vm.stats();
     }
 
+    /** The kernel's ids of this machine's running vCPU threads ({@code /proc/self/task/TID}), in vCPU order. */
+    public List<Integer> vcpuThreadIds() {
+        return vm.vcpuThreadIds();
+    }
+
     /** vCPU exits so far, of every kind. */
     public long exitCount() {
         return vm.stats().total();

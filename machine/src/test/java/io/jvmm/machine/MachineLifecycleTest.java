@@ -60,6 +60,10 @@ class MachineLifecycleTest {
                     Thread.sleep(10);
                 }
                 assertTrue(console.toString().contains("hi\n"), console.toString());
+                // The running vCPU's thread, by the kernel's id: its /proc entry is the thread named vcpu-0.
+                List<Integer> tids = machine.vcpuThreadIds();
+                assertEquals(1, tids.size(), tids.toString());
+                assertEquals("vcpu-0", Files.readString(Path.of("/proc/self/task", tids.getFirst().toString(), "comm")).strip());
                 machine.pause();
                 assertEquals(MachineState.PAUSED, machine.state());
                 assertEquals("cannot pause: the machine is not running (it is paused)",
@@ -71,6 +75,7 @@ class MachineLifecycleTest {
             }
             assertEquals(List.of("input stopped while the vCPUs ran: true"), order, "inputs stop first");
             assertEquals(MachineState.STOPPED, machine.state());
+            assertEquals(List.of(), machine.vcpuThreadIds(), "no vCPU thread once closed");
             machine.stop(MachineExit.failure("after close")); // does nothing
             machine.close();                                   // nor does a second close
             assertEquals("machine closed", machine.awaitExit(Duration.ofSeconds(1)).reason());

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  *   jvmm-clone I replied MS           (ms since this command started, one line per clone)
  *   jvmm-clones: all N replied MS
  * </pre>
- * (and {@code jvmm-clones: typed again into I} when clone I was quiet for 5 s without answering),
+ * (and {@code jvmm-clones: typed again into I} when clone I was quiet for 5 s without answering, not counting the
+ * time its vCPU waited for a host CPU: {@link QuietClock}),
  * then keeps them running, idle, until its stdin ends, and stops and closes them all. The benchmark measures
  * this process from outside (its cgroup, smaps, CPU time).
  */
@@ -86,6 +87,10 @@ public final class CloneHostCommand implements Callable<Integer> {
                         return 1;
                     }
                 }
+                List<QuietClock> quiet = new ArrayList<>();
+                for (Machine m : clones) {
+                    quiet.add(QuietClock.ofThreads(m::vcpuThreadIds));
+                }
                 boolean[] told = new boolean[count];
                 int replied = 0;
                 long last = 0;
@@ -97,8 +102,9 @@ public final class CloneHostCommand implements Callable<Integer> {
                             replied++;
                             last = Math.max(last, r);
                             System.out.printf(Locale.ROOT, "jvmm-clone %d replied %.3f%n", i, (r - t0) / 1e6);
-                        } else if (!told[i] && RestoreSystems.retypeDue(timings.get(i))) {
-                            System.out.println(RETYPED + i + " (quiet without answering)");
+                        } else if (!told[i] && RestoreSystems.retypeDue(timings.get(i), quiet.get(i))) {
+                            System.out.printf(Locale.ROOT, "%s%d (quiet without answering; %.1f s its vCPU waited for a host CPU not counted)%n",
+                                    RETYPED, i, quiet.get(i).waitedNanos() / 1e9);
                             RestoreSystems.type(clones.get(i), ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                         } else if (!told[i] && clones.get(i).state() == MachineState.STOPPED) {
                             System.err.println("jvmm bench-clones: clone " + i + " stopped before it replied");

@@ -226,8 +226,9 @@ final class JvmmSystems {
 
         @Override
         public String method() {
-            return "a new `jvmm --help` process per run, JVM options as ./jvmm gives them and ./jvmm's help AOT cache "
-                    + "(jvmm-help.aot beside the run cache) when there is one: start to exit";
+            return "a new `jvmm --help` process per run, JVM options as ./jvmm gives them to commands that run no VM (C1 "
+                    + "alone, " + NO_VM_JIT + ") and ./jvmm's help AOT cache (jvmm-help.aot beside the run cache) when there "
+                    + "is one: start to exit";
         }
 
         @Override
@@ -243,6 +244,8 @@ final class JvmmSystems {
                 Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
                 cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
             }
+            // and, as for every command that runs no VM, with C1 alone (the launcher's NO_VM_JIT).
+            cmd.add(1, NO_VM_JIT);
             cmd.add("--help");
             ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
             Map<String, Double> events = new LinkedHashMap<>();
@@ -250,6 +253,14 @@ final class JvmmSystems {
             return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
         }
     }
+
+    /**
+     * What ./jvmm adds for the commands that run no VM ({@code --help}, {@code images}, {@code snapshot show}): C1
+     * alone. C2 pays only on a VM's exit path; in a start that lasts ~0.1 s its compiler thread took as much CPU as
+     * the main thread, on a 2-core host. Measured (docs/benchmarks.md, "Cold start, third round"): --help 212-226 ms
+     * → 155-162 ms at load ~8.
+     */
+    static final String NO_VM_JIT = "-XX:TieredStopAtLevel=1";
 
     /** {@code java -version} with jvmm's JVM options: the floor under any cold jvmm figure. */
     static final class JavaVersion implements BenchSystem {

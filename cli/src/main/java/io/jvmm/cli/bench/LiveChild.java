@@ -100,14 +100,16 @@ final class LiveChild implements AutoCloseable {
      * Waits until the child has answered the typed command, it ended, or {@code deadlineNanos} (nanoTime).
      * When it has printed nothing for {@link #RETYPE_AFTER_QUIET_NANOS} and not answered, the command is typed
      * again (counted in {@link #retypes()}): a guest restored from a snapshot taken before its shell was up can
-     * lose what was typed before the shell read its terminal.
+     * lose what was typed before the shell read its terminal. The time the child's vCPU threads waited for a host
+     * CPU does not count as quiet ({@link QuietClock}; a container has no vCPU threads: wall-clock time).
      *
      * @return the answer's time, nanoTime, or -1
      */
     long awaitReply(long deadlineNanos) throws InterruptedException, IOException {
+        QuietClock quiet = QuietClock.ofProcess(process.pid());
         while (console.replyNanos() < 0 && process.isAlive() && System.nanoTime() - deadlineNanos < 0) {
             Thread.sleep(5);
-            if (System.nanoTime() - lastOutputNanos > RETYPE_AFTER_QUIET_NANOS && console.replyNanos() < 0) {
+            if (console.replyNanos() < 0 && quiet.quietNanos(lastOutputNanos, System.nanoTime()) > RETYPE_AFTER_QUIET_NANOS) {
                 retypes++;
                 lastOutputNanos = System.nanoTime();
                 type(ConsoleMarkers.TYPED_COMMAND);

@@ -50,11 +50,12 @@ final class RestoreSystems {
 
     /**
      * Whether to type the command again: no answer and the guest quiet for {@link LiveChild#RETYPE_AFTER_QUIET_NANOS}
-     * (a guest restored from a snapshot taken before its shell was up can lose what was typed before the shell
-     * read its terminal). Resets the quiet clock when it says yes.
+     * while it could run ({@link QuietClock}: time its vCPUs waited for a host CPU does not count). A guest restored
+     * from a snapshot taken before its shell was up can lose what was typed before the shell read its terminal.
+     * Resets the quiet time when it says yes.
      */
-    static boolean retypeDue(BenchTimings t) {
-        return t.replyNanos() < 0 && System.nanoTime() - t.lastOutputNanos() > LiveChild.RETYPE_AFTER_QUIET_NANOS
+    static boolean retypeDue(BenchTimings t, QuietClock quiet) {
+        return t.replyNanos() < 0 && quiet.quietNanos(t.lastOutputNanos(), System.nanoTime()) > LiveChild.RETYPE_AFTER_QUIET_NANOS
                 && t.markRetyped();
     }
 
@@ -212,10 +213,11 @@ final class RestoreSystems {
                 machine.start();
                 replied = type(machine, ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                 int retypes = 0;
+                QuietClock quiet = QuietClock.ofThreads(machine::vcpuThreadIds);
                 while (replied && timings.replyNanos() < 0 && machine.state() != io.jvmm.core.lifecycle.MachineState.STOPPED
                         && System.nanoTime() - deadline < 0) {
                     Thread.sleep(1);
-                    if (retypeDue(timings)) {
+                    if (retypeDue(timings, quiet)) {
                         retypes++;
                         type(machine, ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                     }

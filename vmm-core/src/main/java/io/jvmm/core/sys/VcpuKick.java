@@ -31,6 +31,11 @@ public final class VcpuKick {
         this.tid = tid;
     }
 
+    /** The kernel's id of the thread this kicks (gettid(2)): its /proc/self/task entry. */
+    public int tid() {
+        return tid;
+    }
+
     /** The signal number used for kicks. */
     public static int signal() {
         return KICK_SIGNAL;

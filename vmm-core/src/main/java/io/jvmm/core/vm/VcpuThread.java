@@ -68,6 +68,13 @@ final class VcpuThread implements VcpuView {
         thread.start();
     }
 
+    /** The kernel's id of this vCPU's thread (its /proc/self/task entry), or -1 before it ran or after it ended. */
+    int nativeTid() {
+        synchronized (lock) {
+            return kick == null ? -1 : kick.tid();
+        }
+    }
+
     boolean isCurrentThread() {
         return Thread.currentThread() == thread;
     }

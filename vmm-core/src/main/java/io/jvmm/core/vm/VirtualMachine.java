@@ -239,6 +239,25 @@ public final class VirtualMachine implements AutoCloseable {
         return vcpus.size();
     }
 
+    /**
+     * The kernel's ids of the vCPU threads now running (their /proc/self/task entries), in vCPU order; a vCPU
+     * whose thread has not started or has ended is left out.
+     */
+    public List<Integer> vcpuThreadIds() {
+        List<VcpuThread> ts;
+        synchronized (stateLock) {
+            ts = threads;
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (VcpuThread t : ts) {
+            int tid = t.nativeTid();
+            if (tid > 0) {
+                ids.add(tid);
+            }
+        }
+        return ids;
+    }
+
     /** Traces every exit ({@code --trace-exits}): as lines or as a summary; call before {@link #start}. */
     public void traceExits(ExitTrace trace) {
         synchronized (stateLock) {
