@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * proxies, which the AOT cache cannot hold), the largest part of a cold start. The models are instead built by
  * code generated at compile time ({@code RunCommandModel} and the like, written by module picocli-model's
  * annotation processor; {@code CommandModelTest} proves them equal to picocli's reflection). And only the
- * subcommand named on the command line is added (all of them when none is named, for the usage message,
- * {@code help} and the error that lists the known commands).
+ * subcommand named on the command line is added (none for {@code --version}; all of them when none is named, for
+ * the usage message, {@code help} and the error that lists the known commands). {@code jvmm --help} prints the usage
+ * message rendered at build time ({@link UsageText}).
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A virtual machine monitor for Linux/KVM.")
@@ -57,6 +58,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the process exit status (for tests and the launcher). */
     public static int run(String... args) {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")) && UsageText.printCached(System.out)) {
+            return CommandLine.ExitCode.OK;   // rendered at build time (UsageText)
+        }
         if ("run".equals(subcommandNamed(args))) {
             // Link the native calls while picocli and logging start up (measured in docs/benchmarks.md).
             Thread.ofPlatform().name("native-link").daemon(true).start(Hypervisor::linkNativeCalls);
@@ -73,6 +77,8 @@ public final class Main implements Runnable {
         String named = subcommandNamed(args);
         if (named != null && !named.equals("help") && SUBCOMMANDS.containsKey(named)) {
             cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
+        } else if (named == null && versionOnly(args)) {
+            // jvmm --version: no subcommand's model is needed
         } else {
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
         }
@@ -82,6 +88,12 @@ public final class Main implements Runnable {
             jail.setStopAtPositional(true);
         }
         return cl;
+    }
+
+    /** True when {@code args} ask for the version and not for the usage message (which lists the subcommands). */
+    private static boolean versionOnly(String... args) {
+        java.util.List<String> words = java.util.List.of(args);
+        return (words.contains("-V") || words.contains("--version")) && !words.contains("-h") && !words.contains("--help");
     }
 
     /** The first word that is not an option of jvmm itself (-v, -h, -V): the subcommand, or null. */

@@ -240,7 +240,7 @@ final class JvmmSystems {
         public Sample run(int index, boolean warmup, Progress progress) throws Exception {
             List<String> cmd = new ArrayList<>();
             for (String a : setup.javaCommand()) {
-                // ./jvmm starts `jvmm --help` with the cache trained on --help, not the one trained on `run`.
+                // ./jvmm starts `jvmm --help` with its help cache (trained on `help run`), not the one trained on `run`.
                 Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
                 cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
             }
