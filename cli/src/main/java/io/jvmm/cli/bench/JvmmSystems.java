@@ -1,5 +1,6 @@
 package io.jvmm.cli.bench;
 
+import io.jvmm.cli.Main;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.machine.HelloGuest;
 import io.jvmm.machine.Hypervisor;
@@ -252,6 +253,67 @@ final class JvmmSystems {
             events.put("exit", r.ms(r.exitNanos()));
             return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
         }
+    }
+
+    /**
+     * The floor under the empty VM: a new JVM started as {@code jvmm run} is (./jvmm's options, module path and run AOT
+     * cache) whose main class is {@link FfmFloor}: jvmm's native gate linked, {@code /dev/kvm} opened, a VM created and
+     * closed. What is left between this and the empty VM is jvmm's own start (picocli, logging, the machine, the guest).
+     */
+    static final class Ffm implements BenchSystem {
+        private final BenchSystem.Setup setup;
+
+        Ffm(BenchSystem.Setup setup) {
+            this.setup = setup;
+        }
+
+        @Override
+        public String id() {
+            return "ffm";
+        }
+
+        @Override
+        public String title() {
+            return "JVM + native link + KVM VM (floor)";
+        }
+
+        @Override
+        public String method() {
+            return "a new JVM per run with ./jvmm's options, module path and run AOT cache, main class "
+                    + FfmFloor.class.getName() + ": links jvmm's one downcall stub, opens /dev/kvm, creates and closes a VM "
+                    + "(no picocli, logging, devices or guest): start to exit, the least a jvmm VM start can cost";
+        }
+
+        @Override
+        public boolean bootsKernel() {
+            return false;
+        }
+
+        @Override
+        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
+            ChildProcess.Result r = ChildProcess.run(floorCommand(setup.javaCommand()), cgroupName(id(), index), null, 60, progress);
+            if (r.status() != 0) {
+                progress.note(id() + ": exit status " + r.status() + " (" + r.stderrTail().strip() + ")");
+            }
+            Map<String, Double> events = new LinkedHashMap<>();
+            events.put("exit", r.ms(r.exitNanos()));
+            return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
+        }
+    }
+
+    /** {@code javaCommand} with {@link FfmFloor} in place of jvmm's main class (module path or class path). */
+    static List<String> floorCommand(List<String> javaCommand) {
+        List<String> cmd = new ArrayList<>(javaCommand);
+        String main = Main.class.getName();
+        int last = cmd.size() - 1;
+        if (cmd.get(last).equals(main)) {
+            cmd.set(last, FfmFloor.class.getName());
+        } else if (cmd.get(last).endsWith("/" + main)) {
+            cmd.set(last, cmd.get(last).substring(0, cmd.get(last).length() - main.length()) + FfmFloor.class.getName());
+        } else {
+            throw new IllegalArgumentException("not a jvmm java command (it does not end with jvmm's main class): " + cmd);
+        }
+        return cmd;
     }
 
     /**
