@@ -355,9 +355,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private BenchSystem create(String id, BenchSystem.Setup setup, GuestSnapshot snapshot) {
         return switch (id) {
-            case "java" -> new JvmmSystems.JavaVersion(setup);
-            case "ffm" -> new JvmmSystems.Ffm(setup);
-            case "help" -> new JvmmSystems.Help(setup);
+            case "java" -> JvmmSystems.StartToExit.javaVersion(setup);
+            case "ffm" -> JvmmSystems.StartToExit.ffmFloor(setup);
+            case "help" -> JvmmSystems.StartToExit.help(setup);
             case "serve" -> new ServeSystem(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);

@@ -16,8 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The bench's {@code ffm} floor: JVM, jvmm's native link and a KVM VM in a new process, beside {@code java -version}. */
-class FfmFloorBenchTest {
+/**
+ * The bench's start-to-exit systems: {@code java -version}, the {@code ffm} floor (JVM, jvmm's native link and a KVM
+ * VM in a new process) and {@code jvmm --help}, with their ratios to {@code java -version}.
+ */
+class StartToExitBenchTest {
     @TempDir
     Path dir;
 
@@ -34,24 +37,30 @@ class FfmFloorBenchTest {
     @Tag("bench")
     @Tag("kvm")
     @Timeout(120)
-    void measuredBesideJavaVersion() throws Exception {
+    void javaFfmAndHelpMeasuredInOneRun() throws Exception {
         Path kvm = Path.of("/dev/kvm");
         assumeTrue(Files.isReadable(kvm) && Files.isWritable(kvm), "no usable /dev/kvm: bench test skipped");
         Path json = dir.resolve("bench.json");
-        assertEquals(0, Main.run("bench", "--systems", "java,ffm", "--runs", "2", "--warmup", "0", "--exit-path", "0",
+        assertEquals(0, Main.run("bench", "--systems", "java,ffm,help", "--runs", "2", "--warmup", "0", "--exit-path", "0",
                 "--per-vm", "0", "--json", json.toString()));
         @SuppressWarnings("unchecked")
         Map<String, Object> j = BenchJson.parseObject(Files.readString(json));
         List<?> systems = (List<?>) j.get("systems");
-        Map<?, ?> ffm = (Map<?, ?>) systems.get(1);
-        assertEquals("ffm", ffm.get("id"));
-        List<?> samples = (List<?>) ffm.get("samples");
-        assertEquals(2, samples.size());
-        for (Object o : samples) {
-            Map<?, ?> s = (Map<?, ?>) o;
-            assertEquals(0, ((Number) s.get("status")).intValue(), "the floor created its VM: " + s);
+        assertEquals(3, systems.size());
+        for (int i = 0; i < 3; i++) {
+            Map<?, ?> system = (Map<?, ?>) systems.get(i);
+            assertEquals(List.of("java", "ffm", "help").get(i), system.get("id"));
+            List<?> samples = (List<?>) system.get("samples");
+            assertEquals(2, samples.size());
+            for (Object o : samples) {
+                Map<?, ?> s = (Map<?, ?>) o;
+                assertEquals(0, ((Number) s.get("status")).intValue(), system.get("id") + " ended well (the floor created its VM): " + s);
+                assertTrue(((Number) ((Map<?, ?>) s.get("events")).get("exit")).doubleValue() > 0, s.toString());
+            }
         }
-        Object ratio = ((Map<?, ?>) j.get("goals")).get("ffmFloorOverJavaVersion");
-        assertTrue(ratio instanceof Number n && n.doubleValue() > 0, String.valueOf(ratio));
+        Map<?, ?> goals = (Map<?, ?>) j.get("goals");
+        for (String ratio : List.of("ffmFloorOverJavaVersion", "helpOverJavaVersion")) {
+            assertTrue(goals.get(ratio) instanceof Number n && n.doubleValue() > 0, ratio + " " + goals.get(ratio));
+        }
     }
 }
