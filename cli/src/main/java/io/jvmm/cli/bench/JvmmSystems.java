@@ -100,8 +100,8 @@ final class JvmmSystems {
             } else if (r.status() == 0) {
                 throw new IllegalStateException("jvmm run wrote no --timings-json file: " + r.stderrTail());
             }
-            // Less the child's own smaps reading (reportNanos), which a run outside the bench does not do; writing the
-            // small timings file itself stays counted.
+            // Less the child's own smaps reading and first JSON rendering (reportNanos), which a run outside the bench
+            // does not do; the second rendering and the write of the small timings file stay counted.
             events.put("exit", r.ms(r.exitNanos()) - reportMs);
             if (r.status() != 0) {
                 progress.note(id() + ": jvmm run ended with status " + r.status() + ": " + r.stderrTail());
