@@ -103,8 +103,10 @@ public final class CloneHostCommand implements Callable<Integer> {
                             last = Math.max(last, r);
                             System.out.printf(Locale.ROOT, "jvmm-clone %d replied %.3f%n", i, (r - t0) / 1e6);
                         } else if (!told[i] && RestoreSystems.retypeDue(timings.get(i), quiet.get(i))) {
-                            System.out.printf(Locale.ROOT, "%s%d (quiet without answering; %.1f s its vCPU waited for a host CPU not counted)%n",
-                                    RETYPED, i, quiet.get(i).waitedNanos() / 1e9);
+                            System.out.printf(Locale.ROOT, "%s%d (quiet without answering; %.1f s its vCPU waited for a host CPU not counted, %.1f s it ran; %s; %s)%n",
+                                    RETYPED, i, quiet.get(i).waitedNanos() / 1e9, quiet.get(i).ranNanos() / 1e9,
+                                    clones.get(i).serial().summary(),
+                                    ProcFs.threadStates(clones.get(i).vcpuThreadIds()));
                             RestoreSystems.type(clones.get(i), ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                         } else if (!told[i] && clones.get(i).state() == MachineState.STOPPED) {
                             System.err.println("jvmm bench-clones: clone " + i + " stopped before it replied");

@@ -32,6 +32,8 @@ final class QuietClock {
     private long waitAtOutput;                   // run-queue wait read soon after that output, ns
     private long readAt = Long.MIN_VALUE;        // nanoTime of the last reading
     private long waited;                         // run-queue wait since the output, as of the last reading
+    private long ranAtOutput;                    // on-CPU time read soon after that output, ns
+    private long ran;                            // on-CPU time since the output, as of the last reading
 
     /** @param schedstatFiles the schedstat files of the guest's vCPU threads, asked for at every reading */
     QuietClock(Supplier<List<Path>> schedstatFiles) {
@@ -86,14 +88,19 @@ final class QuietClock {
         if (lastOutputNanos != outputSeen) {
             if (due) {
                 outputSeen = lastOutputNanos;
-                waitAtOutput = runQueueWaitNanos();
+                long[] t = schedstatTotals();
+                waitAtOutput = t[1];
+                ranAtOutput = t[0];
                 waited = 0;
+                ran = 0;
                 readAt = nowNanos;
             }
             return wall;
         }
         if (due) {
-            waited = Math.max(0, runQueueWaitNanos() - waitAtOutput);
+            long[] t = schedstatTotals();
+            waited = Math.max(0, t[1] - waitAtOutput);
+            ran = Math.max(0, t[0] - ranAtOutput);
             readAt = nowNanos;
         }
         return Math.max(0, wall - waited);
@@ -104,12 +111,29 @@ final class QuietClock {
         return waited;
     }
 
+    /**
+     * The on-CPU time since the last output, as of the last reading of {@link #quietNanos}, ns: with the quiet time
+     * it tells a guest that was busy (its vCPU ran: emulated kernel work) from one that slept (its vCPU halted, or
+     * blocked in the host) while it did not answer.
+     */
+    long ranNanos() {
+        return ran;
+    }
+
     /** The run-queue wait of the threads, summed, in nanoseconds (0 for a file that cannot be read). */
     long runQueueWaitNanos() {
-        long sum = 0;
+        return schedstatTotals()[1];
+    }
+
+    /** The threads' on-CPU time and run-queue wait, each summed, ns (a file that cannot be read adds nothing). */
+    private long[] schedstatTotals() {
+        long[] sum = new long[2];
         for (Path f : schedstatFiles.get()) {
             try {
-                sum += parseRunQueueWait(Files.readString(f));
+                String line = Files.readString(f);
+                long wait = parseRunQueueWait(line);
+                sum[0] += Long.parseLong(line.strip().split("\\s+")[0]);
+                sum[1] += wait;
             } catch (IOException | IllegalArgumentException e) {
                 // the thread ended, or no schedstat: no wait known
             }

@@ -48,6 +48,25 @@ class QuietClockTest {
     }
 
     @Test
+    void onCpuTimeSinceTheOutputIsReportedBesideTheQuietTime(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Files.writeString(a, "500 0 1\n");
+        Files.writeString(b, "700 0 1\n");
+        QuietClock clock = new QuietClock(() -> List.of(a, b));
+        assertEquals(S, clock.quietNanos(0, S));
+        assertEquals(0, clock.ranNanos());
+        // a ran 2 s, b 1 s after the output and neither waited: all 5 s are quiet, 3 s of it on a CPU.
+        Files.writeString(a, (500 + 2 * S) + " 0 4\n");
+        Files.writeString(b, (700 + S) + " 0 4\n");
+        assertEquals(5 * S, clock.quietNanos(0, 5 * S));
+        assertEquals(3 * S, clock.ranNanos());
+        // A new output: on-CPU time counts from there.
+        assertEquals(S, clock.quietNanos(6 * S, 7 * S));
+        assertEquals(0, clock.ranNanos());
+    }
+
+    @Test
     void aNewOutputStartsTheQuietTimeAgain(@TempDir Path dir) throws IOException {
         Path a = dir.resolve("a");
         Files.writeString(a, "0 0 0\n");

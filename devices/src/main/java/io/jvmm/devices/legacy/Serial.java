@@ -337,6 +337,30 @@ public final class Serial implements BusDevice {
         return output.droppedBytes();
     }
 
+    /**
+     * One line for diagnostics (a guest that does not answer): the bytes waiting in the RX FIFO, IER and MCR,
+     * and the IRQ output level with its source, e.g. {@code "RX FIFO 16 bytes, IER 0x05, MCR 0x0b, IRQ high (RDI)"}.
+     * An output that stays high while the guest sleeps means the guest missed the edge: no new one comes until
+     * the guest reads IIR (or masks IER) and the level falls.
+     */
+    public String summary() {
+        lock.lock();
+        try {
+            int id = pendingInterrupt();
+            String source = switch (id) {
+                case UART_IIR_NO_INT -> "";
+                case UART_IIR_RLSI -> " (RLSI)";
+                case UART_IIR_RDI -> " (RDI)";
+                case UART_IIR_THRI -> " (THRI)";
+                default -> " (MSI)";
+            };
+            return String.format("RX FIFO %d bytes, IER 0x%02x, MCR 0x%02x, IRQ %s%s", rxCount, ier, mcr,
+                    irqLevel ? "high" : "low", source);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Bytes waiting in the RX FIFO (for tests and diagnostics). */
     int receiveFifoLevel() {
         lock.lock();
