@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * proxies, which the AOT cache cannot hold), the largest part of a cold start. The models are instead built by
  * code generated at compile time ({@code RunCommandModel} and the like, written by module picocli-model's
  * annotation processor; {@code CommandModelTest} proves them equal to picocli's reflection). And only the
- * subcommand named on the command line is added (all of them when none is named, for the usage message,
- * {@code help} and the error that lists the known commands).
+ * subcommand named on the command line is added (none for {@code --version}; all of them when none is named, for
+ * the usage message, {@code help} and the error that lists the known commands). {@code jvmm --help} prints the usage
+ * message rendered at build time ({@link UsageText}).
  */
 @Command(name = "jvmm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A virtual machine monitor for Linux/KVM.")
@@ -45,6 +46,9 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("help", () -> HelpSubcommandModel.spec(new HelpSubcommand()));
     }
 
+    /** The JDK's locale provider list (java.util.spi.LocaleServiceProvider); {@code jvmm serve} sets it, see {@link #run}. */
+    static final String LOCALE_PROVIDERS = "java.locale.providers";
+
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",
             scope = CommandLine.ScopeType.INHERIT)
     void verbose(boolean[] flags) {
@@ -57,9 +61,21 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the process exit status (for tests and the launcher). */
     public static int run(String... args) {
-        if ("run".equals(subcommandNamed(args))) {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")) && UsageText.printCached(System.out)) {
+            return CommandLine.ExitCode.OK;   // rendered at build time (UsageText)
+        }
+        String named = subcommandNamed(args);
+        if ("run".equals(named)) {
             // Link the native calls while picocli and logging start up (measured in docs/benchmarks.md).
             Thread.ofPlatform().name("native-link").daemon(true).start(Hypervisor::linkNativeCalls);
+        }
+        if ("serve".equals(named) && System.getProperty(LOCALE_PROVIDERS) == null) {
+            // Jetty's MimeTypes lists every available locale when it loads: with the JDK's default CLDR data that
+            // is 1158 locales, 60-80 ms of a serve start here (docs/benchmarks.md). The documented "HOST" provider
+            // has no adapter on Linux, so the JDK uses its built-in root/English data: 166 locales. Nothing jvmm
+            // writes depends on the locale (Locale.ROOT throughout). Read once, at the first locale lookup: set
+            // before anything formats.
+            System.setProperty(LOCALE_PROVIDERS, "HOST");
         }
         CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(new ErrorHandler());
@@ -73,6 +89,8 @@ public final class Main implements Runnable {
         String named = subcommandNamed(args);
         if (named != null && !named.equals("help") && SUBCOMMANDS.containsKey(named)) {
             cl.addSubcommand(named, SUBCOMMANDS.get(named).get());
+        } else if (named == null && versionOnly(args)) {
+            // jvmm --version: no subcommand's model is needed
         } else {
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
         }
@@ -82,6 +100,12 @@ public final class Main implements Runnable {
             jail.setStopAtPositional(true);
         }
         return cl;
+    }
+
+    /** True when {@code args} ask for the version and not for the usage message (which lists the subcommands). */
+    private static boolean versionOnly(String... args) {
+        java.util.List<String> words = java.util.List.of(args);
+        return (words.contains("-V") || words.contains("--version")) && !words.contains("-h") && !words.contains("--help");
     }
 
     /** The first word that is not an option of jvmm itself (-v, -h, -V): the subcommand, or null. */

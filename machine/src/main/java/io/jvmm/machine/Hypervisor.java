@@ -56,6 +56,18 @@ public final class Hypervisor implements AutoCloseable {
         return kvm.checkExtension(KvmIoctls.KVM_CAP_MAX_VCPUS);
     }
 
+    /**
+     * Creates an empty VM (KVM_CREATE_VM: no memory, no vCPU) and closes it at once: the least a VM costs, for the
+     * benchmark's {@code ffm} floor.
+     */
+    public void createAndCloseVm() {
+        try {
+            kvm.createVm().close();
+        } catch (KvmException | SysCallException e) {
+            throw new HypervisorException("KVM_CREATE_VM: " + e.getMessage(), e);
+        }
+    }
+
     /** The binding, for the assembly and the probes of this module. */
     Kvm kvm() {
         return kvm;

@@ -28,11 +28,11 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "help", "serve", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+    static final List<String> ALL = List.of("java", "ffm", "help", "serve", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
             "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, help, serve, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+            description = "Systems to run, in order, from: java, ffm, help, serve, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
                     + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
 
@@ -355,8 +355,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private BenchSystem create(String id, BenchSystem.Setup setup, GuestSnapshot snapshot) {
         return switch (id) {
-            case "java" -> new JvmmSystems.JavaVersion(setup);
-            case "help" -> new JvmmSystems.Help(setup);
+            case "java" -> JvmmSystems.StartToExit.javaVersion(setup);
+            case "ffm" -> JvmmSystems.StartToExit.ffmFloor(setup);
+            case "help" -> JvmmSystems.StartToExit.help(setup);
             case "serve" -> new ServeSystem(setup);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);

@@ -116,6 +116,8 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("emptyVmOverJavaVersion", ratio(total(system("empty")), total(system("java"))));
         g.put("emptyVmOverJavaVersionGoal", 1.5);
+        // No goal: the floor under the empty VM (JVM, jvmm's native link, a KVM VM); the empty VM cannot go below it.
+        g.put("ffmFloorOverJavaVersion", ratio(total(system("ffm")), total(system("java"))));
         g.put("helpOverJavaVersion", ratio(total(system("help")), total(system("java"))));
         g.put("helpOverJavaVersionGoal", 2.0);
         SystemResult serve = system("serve");

@@ -1,5 +1,6 @@
 package io.jvmm.cli.bench;
 
+import io.jvmm.cli.Main;
 import io.jvmm.core.lifecycle.MachineExit;
 import io.jvmm.machine.HelloGuest;
 import io.jvmm.machine.Hypervisor;
@@ -99,8 +100,8 @@ final class JvmmSystems {
             } else if (r.status() == 0) {
                 throw new IllegalStateException("jvmm run wrote no --timings-json file: " + r.stderrTail());
             }
-            // Less the child's own smaps reading (reportNanos), which a run outside the bench does not do; writing the
-            // small timings file itself stays counted.
+            // Less the child's own smaps reading and first JSON rendering (reportNanos), which a run outside the bench
+            // does not do; the second rendering and the write of the small timings file stay counted.
             events.put("exit", r.ms(r.exitNanos()) - reportMs);
             if (r.status() != 0) {
                 progress.note(id() + ": jvmm run ended with status " + r.status() + ": " + r.stderrTail());
@@ -206,29 +207,66 @@ final class JvmmSystems {
         }
     }
 
-    /** {@code jvmm --help} in a new process: the cost of starting the command line itself (JVM, picocli, usage text). */
-    static final class Help implements BenchSystem {
-        private final BenchSystem.Setup setup;
+    /**
+     * A new process per run, timed from start to exit: {@code java -version} (the JVM floor), the {@code ffm} floor
+     * under the empty VM and {@code jvmm --help}. Each is the launcher's command line changed by {@code command}.
+     */
+    static final class StartToExit implements BenchSystem {
+        private final String id;
+        private final String title;
+        private final String method;
+        private final java.util.function.Supplier<List<String>> command;
 
-        Help(BenchSystem.Setup setup) {
-            this.setup = setup;
+        private StartToExit(String id, String title, String method, java.util.function.Supplier<List<String>> command) {
+            this.id = id;
+            this.title = title;
+            this.method = method;
+            this.command = command;
+        }
+
+        /** {@code java -version} with jvmm's JVM options: the floor under any cold jvmm figure. */
+        static StartToExit javaVersion(BenchSystem.Setup setup) {
+            return new StartToExit("java", "java -version (JVM floor)",
+                    "`java -version` with ./jvmm's JVM options (no AOT cache): the cost of starting and ending a JVM",
+                    () -> javaVersionCommand(setup.javaCommand()));
+        }
+
+        /**
+         * The floor under the empty VM: a new JVM started as {@code jvmm run} is (./jvmm's options, module path and
+         * run AOT cache) whose main class is {@link FfmFloor}: jvmm's native gate linked, {@code /dev/kvm} opened, a
+         * VM created and closed. What is left between this and the empty VM is jvmm's own start (picocli, logging,
+         * the machine, the guest).
+         */
+        static StartToExit ffmFloor(BenchSystem.Setup setup) {
+            return new StartToExit("ffm", "JVM + native link + KVM VM (floor)",
+                    "a new JVM per run with ./jvmm's options, module path and run AOT cache, main class "
+                            + FfmFloor.class.getName() + ": links jvmm's one downcall stub, opens /dev/kvm, creates and closes "
+                            + "a VM (no picocli, logging, devices or guest): start to exit, the least a jvmm VM start can cost",
+                    () -> floorCommand(setup.javaCommand()));
+        }
+
+        /** {@code jvmm --help} in a new process: the cost of starting the command line itself (JVM, picocli, usage text). */
+        static StartToExit help(BenchSystem.Setup setup) {
+            return new StartToExit("help", "jvmm --help (cold)",
+                    "a new `jvmm --help` process per run, JVM options as ./jvmm gives them to commands that run no VM (C1 "
+                            + "alone, " + NO_VM_JIT + ") and ./jvmm's help AOT cache (jvmm-help.aot beside the run cache) when "
+                            + "there is one: start to exit",
+                    () -> helpCommand(setup.javaCommand()));
         }
 
         @Override
         public String id() {
-            return "help";
+            return id;
         }
 
         @Override
         public String title() {
-            return "jvmm --help (cold)";
+            return title;
         }
 
         @Override
         public String method() {
-            return "a new `jvmm --help` process per run, JVM options as ./jvmm gives them to commands that run no VM (C1 "
-                    + "alone, " + NO_VM_JIT + ") and ./jvmm's help AOT cache (jvmm-help.aot beside the run cache) when there "
-                    + "is one: start to exit";
+            return method;
         }
 
         @Override
@@ -238,20 +276,29 @@ final class JvmmSystems {
 
         @Override
         public Sample run(int index, boolean warmup, Progress progress) throws Exception {
-            List<String> cmd = new ArrayList<>();
-            for (String a : setup.javaCommand()) {
-                // ./jvmm starts `jvmm --help` with the cache trained on --help, not the one trained on `run`.
-                Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
-                cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
+            ChildProcess.Result r = ChildProcess.run(command.get(), cgroupName(id, index), null, 60, progress);
+            if (r.status() != 0) {
+                progress.note(id + ": exit status " + r.status() + " (" + r.stderrTail().strip() + ")");
             }
-            // and, as for every command that runs no VM, with C1 alone (the launcher's NO_VM_JIT).
-            cmd.add(1, NO_VM_JIT);
-            cmd.add("--help");
-            ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
             Map<String, Double> events = new LinkedHashMap<>();
             events.put("exit", r.ms(r.exitNanos()));
             return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
         }
+    }
+
+    /** {@code javaCommand} with {@link FfmFloor} in place of jvmm's main class (module path or class path). */
+    static List<String> floorCommand(List<String> javaCommand) {
+        List<String> cmd = new ArrayList<>(javaCommand);
+        String main = Main.class.getName();
+        int last = cmd.size() - 1;
+        if (cmd.get(last).equals(main)) {
+            cmd.set(last, FfmFloor.class.getName());
+        } else if (cmd.get(last).endsWith("/" + main)) {
+            cmd.set(last, cmd.get(last).substring(0, cmd.get(last).length() - main.length()) + FfmFloor.class.getName());
+        } else {
+            throw new IllegalArgumentException("not a jvmm java command (it does not end with jvmm's main class): " + cmd);
+        }
+        return cmd;
     }
 
     /**
@@ -262,51 +309,33 @@ final class JvmmSystems {
      */
     static final String NO_VM_JIT = "-XX:TieredStopAtLevel=1";
 
-    /** {@code java -version} with jvmm's JVM options: the floor under any cold jvmm figure. */
-    static final class JavaVersion implements BenchSystem {
-        private final BenchSystem.Setup setup;
-
-        JavaVersion(BenchSystem.Setup setup) {
-            this.setup = setup;
+    /** The launcher's command for {@code jvmm --help}: the help AOT cache and C1 alone, as ./jvmm starts it. */
+    static List<String> helpCommand(List<String> javaCommand) {
+        List<String> cmd = new ArrayList<>();
+        for (String a : javaCommand) {
+            // ./jvmm starts `jvmm --help` with its help cache (trained on `help run`), not the one trained on `run`.
+            Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
+            cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
         }
+        // and, as for every command that runs no VM, with C1 alone (the launcher's NO_VM_JIT).
+        cmd.add(1, NO_VM_JIT);
+        cmd.add("--help");
+        return cmd;
+    }
 
-        @Override
-        public String id() {
-            return "java";
-        }
-
-        @Override
-        public String title() {
-            return "java -version (JVM floor)";
-        }
-
-        @Override
-        public String method() {
-            return "`java -version` with ./jvmm's JVM options (no AOT cache): the cost of starting and ending a JVM";
-        }
-
-        @Override
-        public boolean bootsKernel() {
-            return false;
-        }
-
-        @Override
-        public Sample run(int index, boolean warmup, Progress progress) throws Exception {
-            List<String> cmd = new ArrayList<>();
-            for (String a : setup.javaCommand()) {
-                if (a.equals("--module-path") || a.equals("-cp")) {
-                    break;
-                }
-                if (!a.startsWith("-XX:AOTCache")) {
-                    cmd.add(a);
-                }
+    /** {@code java -version} with the launcher's JVM options, without its AOT cache, module path or main class. */
+    static List<String> javaVersionCommand(List<String> javaCommand) {
+        List<String> cmd = new ArrayList<>();
+        for (String a : javaCommand) {
+            if (a.equals("--module-path") || a.equals("-cp")) {
+                break;
             }
-            cmd.add("-version");
-            ChildProcess.Result r = ChildProcess.run(cmd, cgroupName(id(), index), null, 60, progress);
-            Map<String, Double> events = new LinkedHashMap<>();
-            events.put("exit", r.ms(r.exitNanos()));
-            return new Sample(index, warmup, events, (double) r.cpuMs(), new Sample.Memory(null, null, r.cgroupPeakKiB()), r.status());
+            if (!a.startsWith("-XX:AOTCache")) {
+                cmd.add(a);
+            }
         }
+        cmd.add("-version");
+        return cmd;
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger SEQUENCE = new java.util.concurrent.atomic.AtomicInteger();

@@ -162,6 +162,10 @@ final class Reports {
         Map<String, Object> g = r.goals();
         sb.append("\ngoals (ratios of medians from this run):\n");
         sb.append(goal("  empty VM / java -version", g.get("emptyVmOverJavaVersion"), "<= 1.5"));
+        if (g.get("ffmFloorOverJavaVersion") != null) {
+            sb.append(String.format(Locale.ROOT, "  the floor under it, JVM + native link + KVM VM (ffm) / java -version: %.2f (no goal: "
+                    + "the empty VM cannot go below it)%n", (Double) g.get("ffmFloorOverJavaVersion")));
+        }
         sb.append(goal("  jvmm --help / java -version", g.get("helpOverJavaVersion"), "<= 2"));
         sb.append(goal("  serve to an accepting socket (first GET / answered) / java -version", g.get("serveAnswerOverJavaVersion"), "<= 2"));
         sb.append(goal("  empty VM: VMM RSS excl. guest, MiB", g.get("emptyVmVmmRssMiB"), "<= 40"));
