@@ -46,9 +46,6 @@ public final class Main implements Runnable {
         SUBCOMMANDS.put("help", () -> HelpSubcommandModel.spec(new HelpSubcommand()));
     }
 
-    /** The JDK's locale provider list (java.util.spi.LocaleServiceProvider); {@code jvmm serve} sets it, see {@link #run}. */
-    static final String LOCALE_PROVIDERS = "java.locale.providers";
-
     @Option(names = "-v", description = "More log output on stderr: -v info, -vv debug (with stack traces).",
             scope = CommandLine.ScopeType.INHERIT)
     void verbose(boolean[] flags) {
@@ -69,13 +66,8 @@ public final class Main implements Runnable {
             // Link the native calls while picocli and logging start up (measured in docs/benchmarks.md).
             Thread.ofPlatform().name("native-link").daemon(true).start(Hypervisor::linkNativeCalls);
         }
-        if ("serve".equals(named) && System.getProperty(LOCALE_PROVIDERS) == null) {
-            // Jetty's MimeTypes lists every available locale when it loads: with the JDK's default CLDR data that
-            // is 1158 locales, 60-80 ms of a serve start here (docs/benchmarks.md). The documented "HOST" provider
-            // has no adapter on Linux, so the JDK uses its built-in root/English data: 166 locales. Nothing jvmm
-            // writes depends on the locale (Locale.ROOT throughout). Read once, at the first locale lookup: set
-            // before anything formats.
-            System.setProperty(LOCALE_PROVIDERS, "HOST");
+        if ("serve".equals(named)) {
+            io.jvmm.cli.api.ServeCommand.useSmallLocaleData();   // before anything formats: see there
         }
         CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler(new ErrorHandler());

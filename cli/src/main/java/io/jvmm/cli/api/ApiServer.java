@@ -41,8 +41,20 @@ final class ApiServer implements AutoCloseable {
      */
     static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
 
+    /** What answers a request: {@link Vmm#handle}, or the bench's {@link ApiFloor}. */
+    @FunctionalInterface
+    interface Api {
+        /** @param body the request body, or null when it could not be read */
+        Vmm.Reply handle(String method, String path, String body);
+    }
+
     /** Listens on {@code socket} (which must not exist) and answers with {@code vmm}. */
     static ApiServer start(Path socket, Vmm vmm) throws Exception {
+        return start(socket, vmm::handle);
+    }
+
+    /** Listens on {@code socket} (which must not exist) and answers with {@code api}. */
+    static ApiServer start(Path socket, Api api) throws Exception {
         if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
             System.setProperty(REFERENCES_PER_CACHE_LINE, "16");
         }
@@ -76,7 +88,7 @@ final class ApiServer implements AutoCloseable {
                     }
                     reply = body != null && body.length() > MAX_PAYLOAD
                             ? Vmm.fault("The request body is more than the " + MAX_PAYLOAD + " bytes allowed.")
-                            : vmm.handle(request.getMethod(), request.getHttpURI().getPath(), body);
+                            : api.handle(request.getMethod(), request.getHttpURI().getPath(), body);
                 }
                 response.setStatus(reply.status());
                 if (reply.json() == null) {

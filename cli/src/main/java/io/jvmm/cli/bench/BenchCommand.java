@@ -28,11 +28,11 @@ import java.util.concurrent.Callable;
                 "On hosts whose KVM emulates guest kernel code (nested PVM) a Linux boot takes minutes: the default "
                         + "run counts are small there."})
 public final class BenchCommand implements Callable<Integer> {
-    static final List<String> ALL = List.of("java", "ffm", "help", "serve", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
+    static final List<String> ALL = List.of("java", "ffm", "help", "api-floor", "serve", "empty", "empty-warm", "jvmm", "jvmm-warm", "jvmm-restore",
             "jvmm-restore-warm", "crun", "runc", "qemu");
 
     @Option(names = "--systems", split = ",", paramLabel = "LIST",
-            description = "Systems to run, in order, from: java, ffm, help, serve, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
+            description = "Systems to run, in order, from: java, ffm, help, api-floor, serve, empty, empty-warm, jvmm, jvmm-warm, jvmm-restore, "
                     + "jvmm-restore-warm, crun, runc, qemu. Default: all.")
     List<String> systems = ALL;
 
@@ -358,7 +358,8 @@ public final class BenchCommand implements Callable<Integer> {
             case "java" -> JvmmSystems.StartToExit.javaVersion(setup);
             case "ffm" -> JvmmSystems.StartToExit.ffmFloor(setup);
             case "help" -> JvmmSystems.StartToExit.help(setup);
-            case "serve" -> new ServeSystem(setup);
+            case "api-floor" -> new ServeSystem(setup, true);
+            case "serve" -> new ServeSystem(setup, false);
             case "empty" -> new JvmmSystems.Cold(setup, false);
             case "empty-warm" -> new JvmmSystems.Warm(setup, false);
             case "jvmm" -> new JvmmSystems.Cold(setup, true);

@@ -124,6 +124,10 @@ public record BenchResult(Map<String, Object> host, Map<String, Object> settings
         g.put("serveAnswerOverJavaVersion", ratio(serve == null ? null : serve.stat(s -> s.events().get("api-answer")),
                 total(system("java"))));
         g.put("serveAnswerOverJavaVersionGoal", 2.0);
+        // No goal: the floor under serve (JVM and the API's Jetty server alone); serve cannot answer sooner.
+        SystemResult apiFloor = system("api-floor");
+        g.put("apiFloorAnswerOverJavaVersion", ratio(apiFloor == null ? null : apiFloor.stat(s -> s.events().get("api-answer")),
+                total(system("java"))));
         g.put("emptyVmVmmRssMiB", vmmRssMiB(system("empty")));
         g.put("emptyVmVmmRssGoalMiB", 40.0);
         g.put("jvmmVmmRssMiB", vmmRssMiB(system("jvmm")));

@@ -288,13 +288,18 @@ final class JvmmSystems {
 
     /** {@code javaCommand} with {@link FfmFloor} in place of jvmm's main class (module path or class path). */
     static List<String> floorCommand(List<String> javaCommand) {
+        return withMainClass(javaCommand, FfmFloor.class.getName());
+    }
+
+    /** {@code javaCommand} with {@code mainClass} (in jvmm's module) in place of jvmm's main class. */
+    static List<String> withMainClass(List<String> javaCommand, String mainClass) {
         List<String> cmd = new ArrayList<>(javaCommand);
         String main = Main.class.getName();
         int last = cmd.size() - 1;
         if (cmd.get(last).equals(main)) {
-            cmd.set(last, FfmFloor.class.getName());
+            cmd.set(last, mainClass);
         } else if (cmd.get(last).endsWith("/" + main)) {
-            cmd.set(last, cmd.get(last).substring(0, cmd.get(last).length() - main.length()) + FfmFloor.class.getName());
+            cmd.set(last, cmd.get(last).substring(0, cmd.get(last).length() - main.length()) + mainClass);
         } else {
             throw new IllegalArgumentException("not a jvmm java command (it does not end with jvmm's main class): " + cmd);
         }

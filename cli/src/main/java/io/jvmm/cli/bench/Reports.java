@@ -168,6 +168,10 @@ final class Reports {
         }
         sb.append(goal("  jvmm --help / java -version", g.get("helpOverJavaVersion"), "<= 2"));
         sb.append(goal("  serve to an accepting socket (first GET / answered) / java -version", g.get("serveAnswerOverJavaVersion"), "<= 2"));
+        if (g.get("apiFloorAnswerOverJavaVersion") != null) {
+            sb.append(String.format(Locale.ROOT, "  the floor under it, the API's Jetty server alone (api-floor) to first GET / / java -version: "
+                    + "%.2f (no goal: serve cannot answer sooner)%n", (Double) g.get("apiFloorAnswerOverJavaVersion")));
+        }
         sb.append(goal("  empty VM: VMM RSS excl. guest, MiB", g.get("emptyVmVmmRssMiB"), "<= 40"));
         sb.append(goal("  jvmm (Linux guest): VMM RSS excl. guest, MiB", g.get("jvmmVmmRssMiB"), "<= 48"));
         sb.append(goal("  jvmm cold to /init / QEMU microvm to /init", g.get("jvmmColdReadyOverQemuReady"), "<= 0.8"));

@@ -1,5 +1,7 @@
 package io.jvmm.cli.bench;
 
+import io.jvmm.cli.api.ApiFloor;
+
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -33,24 +35,35 @@ final class ServeSystem implements BenchSystem {
     static final int LATENCY_REQUESTS = 200;
 
     private final BenchSystem.Setup setup;
+    private final boolean floor;
 
-    ServeSystem(BenchSystem.Setup setup) {
+    /**
+     * @param floor the {@code api-floor} system: the same measurement of {@link ApiFloor} (the API's HTTP server
+     *              alone, as {@code jvmm serve} starts it) instead of {@code jvmm serve}
+     */
+    ServeSystem(BenchSystem.Setup setup, boolean floor) {
         this.setup = setup;
+        this.floor = floor;
     }
 
     @Override
     public String id() {
-        return "serve";
+        return floor ? "api-floor" : "serve";
     }
 
     @Override
     public String title() {
-        return "jvmm serve to first GET / (cold)";
+        return floor ? "Jetty API server alone to first GET / (floor)" : "jvmm serve to first GET / (cold)";
     }
 
     @Override
     public String method() {
-        return "a new `jvmm serve --api-sock` process per run, JVM options as ./jvmm gives them and ./jvmm's serve AOT "
+        return (floor ? "the floor under serve: a new JVM per run started as `jvmm serve` is (./jvmm's options, module "
+                + "path and serve AOT cache) whose main class, " + ApiFloor.class.getName() + ", starts the API's HTTP "
+                + "server as jvmm serve does (Jetty 12 on the Unix socket, the same settings and locale data) and answers "
+                + "every request with GET /'s instance info: no picocli, logging, configuration model or machine. Measured "
+                + "as serve: " : "")
+                + "a new `jvmm serve --api-sock` process per run, JVM options as ./jvmm gives them and ./jvmm's serve AOT "
                 + "cache (" + SERVE_CACHE + " beside the run cache) when there is one; 'to first GET / answered' ends when "
                 + "an HTTP/1.1 GET / over the Unix socket (retried until it connects) has its 200 status line; then "
                 + LATENCY_REQUESTS + " more GET / one after another, each on a new connection, timed from connect to the "
@@ -71,7 +84,12 @@ final class ServeSystem implements BenchSystem {
         Path sock = setup.workDir().resolve("serve-" + index + (warmup ? "w" : "") + ".sock");
         Files.deleteIfExists(sock);
         List<String> cmd = new ArrayList<>(withCache(setup.javaCommand(), SERVE_CACHE));
-        cmd.addAll(List.of("serve", "--api-sock", sock.toString()));
+        if (floor) {
+            cmd = JvmmSystems.withMainClass(cmd, ApiFloor.class.getName());
+            cmd.add(sock.toString());
+        } else {
+            cmd.addAll(List.of("serve", "--api-sock", sock.toString()));
+        }
         long cpuBefore = ProcFs.childrenCpuMs();
         Map<String, Double> events = new LinkedHashMap<>();
         Sample.Latency latency = null;

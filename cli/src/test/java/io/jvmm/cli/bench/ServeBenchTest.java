@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code jvmm bench --systems java,serve --runs 1}, end to end: a real {@code jvmm serve} child answers GET / over
- * its socket, ends on SIGTERM with its socket removed, and the JSON carries its times, CPU and the goal ratio.
+ * {@code jvmm bench --systems java,api-floor,serve --runs 1}, end to end: a real {@code jvmm serve} child (and the
+ * api-floor child, the API's server alone) answers GET / over its socket, ends on SIGTERM with its socket removed,
+ * and the JSON carries its times, CPU and the ratios to {@code java -version}.
  */
 @Tag("bench")
 @Timeout(180)
@@ -28,14 +29,28 @@ class ServeBenchTest {
     @Test
     void serveIsTimedToItsFirstAnswerAndEndsOnSigterm() throws Exception {
         Path json = dir.resolve("bench.json");
-        int status = Main.run("bench", "--systems", "java,serve", "--runs", "1", "--warmup", "0", "--exit-path", "0",
+        int status = Main.run("bench", "--systems", "java,api-floor,serve", "--runs", "1", "--warmup", "0", "--exit-path", "0",
                 "--json", json.toString());
         assertEquals(0, status);
         @SuppressWarnings("unchecked")
         Map<String, Object> j = BenchJson.parseObject(Files.readString(json));
         List<?> systems = (List<?>) j.get("systems");
-        Map<?, ?> serve = (Map<?, ?>) systems.get(1);
-        assertEquals("serve", serve.get("id"));
+        assertServedAndEnded((Map<?, ?>) systems.get(1), "api-floor");
+        assertServedAndEnded((Map<?, ?>) systems.get(2), "serve");
+        assertNull(((Map<?, ?>) ((List<?>) ((Map<?, ?>) systems.get(0)).get("samples")).get(0)).get("apiLatency"));
+        Map<?, ?> goals = (Map<?, ?>) j.get("goals");
+        assertTrue(((Number) goals.get("serveAnswerOverJavaVersion")).doubleValue() > 0, goals.toString());
+        assertTrue(((Number) goals.get("apiFloorAnswerOverJavaVersion")).doubleValue() > 0, goals.toString());
+        assertEquals(2.0, ((Number) goals.get("serveAnswerOverJavaVersionGoal")).doubleValue());
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            // the bench's work directory (and the serve socket in it) is gone
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".sock") && p.toString().contains("serve-")));
+        }
+    }
+
+    /** One run of a serve-like system: answered, timed, latency measured, ended by SIGTERM with status 0. */
+    private static void assertServedAndEnded(Map<?, ?> serve, String id) {
+        assertEquals(id, serve.get("id"));
         assertNull(serve.get("error"));
         List<?> samples = (List<?>) serve.get("samples");
         assertEquals(1, samples.size());
@@ -65,13 +80,5 @@ class ServeBenchTest {
         assertEquals(cpuToAnswer, ((Number) ((Map<?, ?>) summary.get("cpuToFirstAnswerMs")).get("median")).doubleValue());
         assertEquals(median, ((Number) ((Map<?, ?>) summary.get("apiLatencyMedianMs")).get("median")).doubleValue());
         assertEquals(p99, ((Number) ((Map<?, ?>) summary.get("apiLatencyP99Ms")).get("median")).doubleValue());
-        assertNull(((Map<?, ?>) ((List<?>) ((Map<?, ?>) systems.get(0)).get("samples")).get(0)).get("apiLatency"));
-        Map<?, ?> goals = (Map<?, ?>) j.get("goals");
-        assertTrue(((Number) goals.get("serveAnswerOverJavaVersion")).doubleValue() > 0, goals.toString());
-        assertEquals(2.0, ((Number) goals.get("serveAnswerOverJavaVersionGoal")).doubleValue());
-        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            // the bench's work directory (and the serve socket in it) is gone
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".sock") && p.toString().contains("serve-")));
-        }
     }
 }
