@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
  *   jvmm-clone I replied MS           (ms since this command started, one line per clone)
  *   jvmm-clones: all N replied MS
  * </pre>
- * (and {@code jvmm-clones: typed again into I} when clone I was quiet for 5 s without answering, not counting the
- * time its vCPU waited for a host CPU: {@link QuietClock}),
+ * (and {@code jvmm-clones: typed again into I} when clone I was quiet for 5 s without answering, counting only the
+ * time its vCPU was seen halted: {@link QuietClock}; the line says what the clone and its UART were doing),
  * then keeps them running, idle, until its stdin ends, and stops and closes them all. The benchmark measures
  * this process from outside (its cgroup, smaps, CPU time).
  */
@@ -103,8 +103,11 @@ public final class CloneHostCommand implements Callable<Integer> {
                             last = Math.max(last, r);
                             System.out.printf(Locale.ROOT, "jvmm-clone %d replied %.3f%n", i, (r - t0) / 1e6);
                         } else if (!told[i] && RestoreSystems.retypeDue(timings.get(i), quiet.get(i))) {
-                            System.out.printf(Locale.ROOT, "%s%d (quiet without answering; %.1f s its vCPU waited for a host CPU not counted)%n",
-                                    RETYPED, i, quiet.get(i).waitedNanos() / 1e9);
+                            System.out.printf(Locale.ROOT, "%s%d (quiet without answering: %.1f s halted; %.1f s its vCPU waited for a host CPU, %.1f s it ran; %s; %s)%n",
+                                    RETYPED, i, quiet.get(i).haltedNanos() / 1e9, quiet.get(i).waitedNanos() / 1e9,
+                                    quiet.get(i).ranNanos() / 1e9,
+                                    clones.get(i).serial().summary(),
+                                    ProcFs.threadStates(clones.get(i).vcpuThreadIds()));
                             RestoreSystems.type(clones.get(i), ConsoleMarkers.TYPED_COMMAND + "\n", deadline);
                         } else if (!told[i] && clones.get(i).state() == MachineState.STOPPED) {
                             System.err.println("jvmm bench-clones: clone " + i + " stopped before it replied");

@@ -100,8 +100,8 @@ final class LiveChild implements AutoCloseable {
      * Waits until the child has answered the typed command, it ended, or {@code deadlineNanos} (nanoTime).
      * When it has printed nothing for {@link #RETYPE_AFTER_QUIET_NANOS} and not answered, the command is typed
      * again (counted in {@link #retypes()}): a guest restored from a snapshot taken before its shell was up can
-     * lose what was typed before the shell read its terminal. The time the child's vCPU threads waited for a host
-     * CPU does not count as quiet ({@link QuietClock}; a container has no vCPU threads: wall-clock time).
+     * lose what was typed before the shell read its terminal. Only the time the child's vCPU threads were seen
+     * halted counts as quiet ({@link QuietClock}; a container has no vCPU threads: wall-clock time).
      *
      * @return the answer's time, nanoTime, or -1
      */

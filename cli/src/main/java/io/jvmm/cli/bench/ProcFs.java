@@ -245,4 +245,24 @@ public final class ProcFs {
             return new long[4];
         }
     }
+
+    /**
+     * For a guest that does not answer: each of this process's threads {@code tids} as "TID STATE wchan" (the
+     * third field of /proc/self/task/TID/stat: R running or runnable, S sleeping; wchan the kernel function it
+     * sleeps in, e.g. kvm_vcpu_block for a halted vCPU), or "TID gone" for a thread that ended.
+     */
+    static String threadStates(List<Integer> tids) {
+        List<String> out = new ArrayList<>();
+        for (int tid : tids) {
+            Path task = Path.of("/proc/self/task", Integer.toString(tid));
+            try {
+                String stat = Files.readString(task.resolve("stat"));
+                String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+                out.add("vCPU thread " + tid + " " + state + " " + Files.readString(task.resolve("wchan")).strip());
+            } catch (IOException | RuntimeException e) {
+                out.add("vCPU thread " + tid + " gone");
+            }
+        }
+        return String.join(", ", out);
+    }
 }

@@ -23,6 +23,15 @@ import java.util.function.Supplier;
  * the quiet time is asked for; wait between an output and the first reading after it counts as quiet, so the clock
  * errs towards typing again, as the benchmark did before it. Without schedstat (a kernel without
  * CONFIG_SCHEDSTATS, a container's process without vCPU threads) the wait is 0: wall-clock quiet time.
+ *
+ * <p>Where the kernel shows where a thread sleeps ({@code /proc/PID/task/TID/wchan}), the quiet time is instead the
+ * time the guest was seen halted: the wall time between two readings that both found every vCPU thread asleep in
+ * KVM's halt (state S, wchan {@code kvm_vcpu_block} or another {@code kvm_vcpu_*}), since the output. Wall time less
+ * run-queue wait misread starved guests as idle: schedstat adds a wait only once the thread gets the CPU, and the
+ * first reading after an output comes late when the thread asking is starved as well — 50 clones under load
+ * were typed into again with their RX FIFO empty and their vCPU runnable, 0.0 s of wait and 0.0 s on a CPU
+ * counted over 5 s (docs/benchmarks.md). A guest that lost its input sleeps in HLT and is typed into again; one
+ * that waits for a CPU, runs, or is blocked in the host (page faults, locks) is not.
  */
 final class QuietClock {
     static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -32,6 +41,11 @@ final class QuietClock {
     private long waitAtOutput;                   // run-queue wait read soon after that output, ns
     private long readAt = Long.MIN_VALUE;        // nanoTime of the last reading
     private long waited;                         // run-queue wait since the output, as of the last reading
+    private long ranAtOutput;                    // on-CPU time read soon after that output, ns
+    private long ran;                            // on-CPU time since the output, as of the last reading
+    private boolean haltUnknown;                 // a reading could not tell halted from not (no wchan): wall - wait
+    private boolean wasHalted;                   // every vCPU thread halted at the last reading
+    private long halted;                         // time between readings that both saw every vCPU halted, since the output
 
     /** @param schedstatFiles the schedstat files of the guest's vCPU threads, asked for at every reading */
     QuietClock(Supplier<List<Path>> schedstatFiles) {
@@ -86,17 +100,66 @@ final class QuietClock {
         if (lastOutputNanos != outputSeen) {
             if (due) {
                 outputSeen = lastOutputNanos;
-                waitAtOutput = runQueueWaitNanos();
+                long[] t = schedstatTotals();
+                waitAtOutput = t[1];
+                ranAtOutput = t[0];
                 waited = 0;
+                ran = 0;
+                halted = 0;
+                wasHalted = readHalted();
                 readAt = nowNanos;
             }
-            return wall;
+            return haltUnknown ? wall : 0;
         }
         if (due) {
-            waited = Math.max(0, runQueueWaitNanos() - waitAtOutput);
+            long[] t = schedstatTotals();
+            waited = Math.max(0, t[1] - waitAtOutput);
+            ran = Math.max(0, t[0] - ranAtOutput);
+            boolean h = readHalted();
+            if (h && wasHalted) {
+                halted += nowNanos - readAt;
+            }
+            wasHalted = h;
             readAt = nowNanos;
         }
-        return Math.max(0, wall - waited);
+        return haltUnknown ? Math.max(0, wall - waited) : halted;
+    }
+
+    /** The halted time since the last output that {@link #quietNanos} counted, as of its last reading, ns. */
+    long haltedNanos() {
+        return halted;
+    }
+
+    /**
+     * Whether every vCPU thread sleeps in KVM's halt (state S, wchan {@code kvm_vcpu_*}: the guest executed HLT and
+     * waits for an interrupt). Sets {@link #haltUnknown} when the threads' stat or wchan cannot tell: a thread
+     * asleep with wchan "0" (the kernel hides it), a file that cannot be read, no thread.
+     */
+    private boolean readHalted() {
+        List<Path> files = schedstatFiles.get();
+        boolean all = !files.isEmpty();
+        for (Path f : files) {
+            Path task = f.getParent();
+            try {
+                String stat = Files.readString(task.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                String wchan = Files.readString(task.resolve("wchan")).strip();
+                if (state == 'S' && wchan.startsWith("kvm_vcpu_")) {
+                    continue;
+                }
+                if (state == 'S' && (wchan.isEmpty() || wchan.equals("0"))) {
+                    haltUnknown = true;
+                }
+                all = false;
+            } catch (IOException | RuntimeException e) {
+                haltUnknown = true;
+                all = false;
+            }
+        }
+        if (files.isEmpty()) {
+            haltUnknown = true;
+        }
+        return all;
     }
 
     /** The run-queue wait since the last output that {@link #quietNanos} took off, as of its last reading, ns. */
@@ -104,12 +167,29 @@ final class QuietClock {
         return waited;
     }
 
+    /**
+     * The on-CPU time since the last output, as of the last reading of {@link #quietNanos}, ns: with the quiet time
+     * it tells a guest that was busy (its vCPU ran: emulated kernel work) from one that slept (its vCPU halted, or
+     * blocked in the host) while it did not answer.
+     */
+    long ranNanos() {
+        return ran;
+    }
+
     /** The run-queue wait of the threads, summed, in nanoseconds (0 for a file that cannot be read). */
     long runQueueWaitNanos() {
-        long sum = 0;
+        return schedstatTotals()[1];
+    }
+
+    /** The threads' on-CPU time and run-queue wait, each summed, ns (a file that cannot be read adds nothing). */
+    private long[] schedstatTotals() {
+        long[] sum = new long[2];
         for (Path f : schedstatFiles.get()) {
             try {
-                sum += parseRunQueueWait(Files.readString(f));
+                String line = Files.readString(f);
+                long wait = parseRunQueueWait(line);
+                sum[0] += Long.parseLong(line.strip().split("\\s+")[0]);
+                sum[1] += wait;
             } catch (IOException | IllegalArgumentException e) {
                 // the thread ended, or no schedstat: no wait known
             }

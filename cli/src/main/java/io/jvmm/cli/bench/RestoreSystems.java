@@ -50,7 +50,7 @@ final class RestoreSystems {
 
     /**
      * Whether to type the command again: no answer and the guest quiet for {@link LiveChild#RETYPE_AFTER_QUIET_NANOS}
-     * while it could run ({@link QuietClock}: time its vCPUs waited for a host CPU does not count). A guest restored
+     * while its vCPUs were halted ({@link QuietClock}: waiting for a host CPU, running or blocked does not count). A guest restored
      * from a snapshot taken before its shell was up can lose what was typed before the shell read its terminal.
      * Resets the quiet time when it says yes.
      */

@@ -48,6 +48,71 @@ class QuietClockTest {
     }
 
     @Test
+    void onCpuTimeSinceTheOutputIsReportedBesideTheQuietTime(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Files.writeString(a, "500 0 1\n");
+        Files.writeString(b, "700 0 1\n");
+        QuietClock clock = new QuietClock(() -> List.of(a, b));
+        assertEquals(S, clock.quietNanos(0, S));
+        assertEquals(0, clock.ranNanos());
+        // a ran 2 s, b 1 s after the output and neither waited: all 5 s are quiet, 3 s of it on a CPU.
+        Files.writeString(a, (500 + 2 * S) + " 0 4\n");
+        Files.writeString(b, (700 + S) + " 0 4\n");
+        assertEquals(5 * S, clock.quietNanos(0, 5 * S));
+        assertEquals(3 * S, clock.ranNanos());
+        // A new output: on-CPU time counts from there.
+        assertEquals(S, clock.quietNanos(6 * S, 7 * S));
+        assertEquals(0, clock.ranNanos());
+    }
+
+    /** A /proc task directory's stat and wchan: a thread in {@code state}, asleep in {@code wchan} ("0" if not). */
+    private static void task(Path dir, char state, String wchan) throws IOException {
+        Files.writeString(dir.resolve("stat"), "101 (vcpu-0) " + state + " 1 2 3 4\n");
+        Files.writeString(dir.resolve("wchan"), wchan);
+    }
+
+    @Test
+    void withWchanOnlyTimeSeenHaltedCountsAsQuiet(@TempDir Path dir) throws IOException {
+        Path t1 = Files.createDirectories(dir.resolve("task/101"));
+        Path t2 = Files.createDirectories(dir.resolve("task/102"));
+        for (Path t : List.of(t1, t2)) {
+            Files.writeString(t.resolve("schedstat"), "0 0 0\n");
+            task(t, 'R', "0");
+        }
+        QuietClock clock = new QuietClock(() -> List.of(t1.resolve("schedstat"), t2.resolve("schedstat")));
+        // Runnable (waiting for a CPU or running), whatever schedstat says: not quiet.
+        assertEquals(0, clock.quietNanos(0, S));
+        task(t1, 'S', "kvm_vcpu_block");
+        assertEquals(0, clock.quietNanos(0, 2 * S), "one vCPU of two halted");
+        task(t2, 'S', "kvm_vcpu_block");
+        assertEquals(0, clock.quietNanos(0, 3 * S), "halted from this reading on");
+        assertEquals(2 * S, clock.quietNanos(0, 5 * S), "halted at both ends of 2 s");
+        task(t2, 'R', "0");
+        assertEquals(2 * S, clock.quietNanos(0, 9 * S));
+        task(t2, 'D', "lock_mm_and_find_vma");
+        assertEquals(2 * S, clock.quietNanos(0, 10 * S), "blocked in the host is not halted");
+        task(t2, 'S', "kvm_vcpu_block");
+        assertEquals(2 * S, clock.quietNanos(0, 11 * S));
+        assertEquals(3 * S, clock.quietNanos(0, 12 * S));
+        assertEquals(3 * S, clock.haltedNanos());
+        // A new output: the halted time counts from there.
+        assertEquals(0, clock.quietNanos(12 * S, 13 * S));
+        assertEquals(S, clock.quietNanos(12 * S, 14 * S));
+    }
+
+    @Test
+    void aHiddenWchanFallsBackToWallTimeLessWait(@TempDir Path dir) throws IOException {
+        Path t = Files.createDirectories(dir.resolve("task/101"));
+        Files.writeString(t.resolve("schedstat"), "0 0 0\n");
+        task(t, 'S', "0"); // asleep, but the kernel does not say where
+        QuietClock clock = new QuietClock(() -> List.of(t.resolve("schedstat")));
+        assertEquals(S, clock.quietNanos(0, S));
+        Files.writeString(t.resolve("schedstat"), "0 " + S + " 1\n");
+        assertEquals(2 * S, clock.quietNanos(0, 3 * S));
+    }
+
+    @Test
     void aNewOutputStartsTheQuietTimeAgain(@TempDir Path dir) throws IOException {
         Path a = dir.resolve("a");
         Files.writeString(a, "0 0 0\n");

@@ -337,6 +337,34 @@ public final class Serial implements BusDevice {
         return output.droppedBytes();
     }
 
+    /**
+     * One line for diagnostics (a guest that does not answer): the bytes waiting in the RX FIFO, IER and MCR,
+     * the IRQ output level with its source, and the guest output the console has not taken yet, e.g.
+     * {@code "RX FIFO 16 bytes, IER 0x05, MCR 0x0b, IRQ high (RDI), 0 bytes of output not yet written"}.
+     * An output that stays high while the guest sleeps means the guest missed the edge: no new one comes until
+     * the guest reads IIR (or masks IER) and the level falls. Output not yet written is an answer the guest gave
+     * that the host has not seen: its writer thread ({@link SerialOutput}) has not run.
+     */
+    public String summary() {
+        String line;
+        lock.lock();
+        try {
+            int id = pendingInterrupt();
+            String source = switch (id) {
+                case UART_IIR_NO_INT -> "";
+                case UART_IIR_RLSI -> " (RLSI)";
+                case UART_IIR_RDI -> " (RDI)";
+                case UART_IIR_THRI -> " (THRI)";
+                default -> " (MSI)";
+            };
+            line = String.format("RX FIFO %d bytes, IER 0x%02x, MCR 0x%02x, IRQ %s%s", rxCount, ier, mcr,
+                    irqLevel ? "high" : "low", source);
+        } finally {
+            lock.unlock();
+        }
+        return line + ", " + output.pendingBytes() + " bytes of output not yet written";
+    }
+
     /** Bytes waiting in the RX FIFO (for tests and diagnostics). */
     int receiveFifoLevel() {
         lock.lock();

@@ -107,6 +107,16 @@ final class SerialOutput {
         }
     }
 
+    /** Guest output not yet handed to the sink: waiting in the ring or being written (for diagnostics). */
+    int pendingBytes() {
+        lock.lock();
+        try {
+            return count + writing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The ring's current size (for tests). */
     int ringCapacity() {
         lock.lock();

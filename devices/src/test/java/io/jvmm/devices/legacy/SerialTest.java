@@ -275,6 +275,16 @@ class SerialTest {
     }
 
     @Test
+    void theSummarySaysWhatWaitsAndWhetherTheInterruptOutputIsHigh() {
+        openPort();
+        assertEquals("RX FIFO 0 bytes, IER 0x05, MCR 0x0b, IRQ low, 0 bytes of output not yet written", uart.summary());
+        assertEquals(3, uart.offerInput("abc".getBytes(StandardCharsets.US_ASCII), 0, 3));
+        assertEquals("RX FIFO 3 bytes, IER 0x05, MCR 0x0b, IRQ high (RDI), 0 bytes of output not yet written", uart.summary());
+        out(UART_TX, 'x'); // no newline: the byte waits for the writer until a flush is asked for
+        assertTrue(uart.summary().endsWith(", 1 bytes of output not yet written"), uart.summary());
+    }
+
+    @Test
     void offerTakesWhatFitsAndTheListenerAsksForTheRestAsTheGuestReads() {
         openPort();
         byte[] data = new byte[100];

@@ -27,7 +27,7 @@ class StructLayoutTest {
             KvmMsrs.HEADER, KvmMsrs.ENTRY, KvmLapicState.LAYOUT, KvmCpuid2.HEADER, KvmCpuid2.ENTRY,
             KvmIrqfd.LAYOUT, KvmIoeventfd.LAYOUT, KvmUserspaceMemoryRegion.LAYOUT, KvmPitConfig.LAYOUT,
             KvmTranslation.LAYOUT, KvmRun.LAYOUT, KvmMpState.LAYOUT, KvmXsave.LAYOUT, KvmXcrs.XCR, KvmXcrs.LAYOUT,
-            KvmDebugregs.LAYOUT, KvmVcpuEvents.LAYOUT, KvmIrqchip.LAYOUT, KvmPitState2.CHANNEL, KvmPitState2.LAYOUT,
+            KvmDebugregs.LAYOUT, KvmVcpuEvents.LAYOUT, KvmIrqchip.LAYOUT, KvmIoapicState.LAYOUT, KvmPitState2.CHANNEL, KvmPitState2.LAYOUT,
             KvmClockData.LAYOUT, KvmMsrList.HEADER);
 
     static Map<String, Long> javaValues;
