@@ -26,10 +26,8 @@ class QuietClockTest {
 
     @Test
     void timeSpentWaitingForACpuIsNotQuiet(@TempDir Path dir) throws IOException {
-        Path a = dir.resolve("a");
-        Path b = dir.resolve("b");
-        Files.writeString(a, "10 1000 1\n");
-        Files.writeString(b, "10 2000 1\n");
+        Path a = schedstat(dir, "a", "10 1000 1\n");
+        Path b = schedstat(dir, "b", "10 2000 1\n");
         QuietClock clock = new QuietClock(() -> List.of(a, b));
 
         long output = 100 * S;
@@ -49,10 +47,8 @@ class QuietClockTest {
 
     @Test
     void onCpuTimeSinceTheOutputIsReportedBesideTheQuietTime(@TempDir Path dir) throws IOException {
-        Path a = dir.resolve("a");
-        Path b = dir.resolve("b");
-        Files.writeString(a, "500 0 1\n");
-        Files.writeString(b, "700 0 1\n");
+        Path a = schedstat(dir, "a", "500 0 1\n");
+        Path b = schedstat(dir, "b", "700 0 1\n");
         QuietClock clock = new QuietClock(() -> List.of(a, b));
         assertEquals(S, clock.quietNanos(0, S));
         assertEquals(0, clock.ranNanos());
@@ -64,6 +60,11 @@ class QuietClockTest {
         // A new output: on-CPU time counts from there.
         assertEquals(S, clock.quietNanos(6 * S, 7 * S));
         assertEquals(0, clock.ranNanos());
+    }
+
+    /** A schedstat file {@code name} in {@code dir} holding {@code line} (on-CPU ns, run-queue wait ns, time slices). */
+    private static Path schedstat(Path dir, String name, String line) throws IOException {
+        return Files.writeString(dir.resolve(name), line);
     }
 
     /** A /proc task directory's stat and wchan: a thread in {@code state}, asleep in {@code wchan} ("0" if not). */
