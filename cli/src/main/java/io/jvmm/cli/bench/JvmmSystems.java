@@ -316,12 +316,8 @@ final class JvmmSystems {
 
     /** The launcher's command for {@code jvmm --help}: the help AOT cache and C1 alone, as ./jvmm starts it. */
     static List<String> helpCommand(List<String> javaCommand) {
-        List<String> cmd = new ArrayList<>();
-        for (String a : javaCommand) {
-            // ./jvmm starts `jvmm --help` with its help cache (trained on `help run`), not the one trained on `run`.
-            Path help = a.startsWith("-XX:AOTCache=") ? Path.of(a.substring("-XX:AOTCache=".length())).resolveSibling("jvmm-help.aot") : null;
-            cmd.add(help != null && Files.isRegularFile(help) ? "-XX:AOTCache=" + help : a);
-        }
+        // ./jvmm starts `jvmm --help` with its help cache (trained on `help run`), not the one trained on `run`.
+        List<String> cmd = ServeSystem.withCache(javaCommand, "jvmm-help.aot");
         // and, as for every command that runs no VM, with C1 alone (the launcher's NO_VM_JIT).
         cmd.add(1, NO_VM_JIT);
         cmd.add("--help");
